@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#ifdef CONFIG_ARM64
+#include <asm/cpufeature.h>
+
+bool rust_helper_system_supports_4kb_granule(void)
+{
+	return system_supports_4kb_granule();
+}
+
+bool rust_helper_system_supports_16kb_granule(void)
+{
+	return system_supports_16kb_granule();
+}
+
+bool rust_helper_system_supports_64kb_granule(void)
+{
+	return system_supports_64kb_granule();
+}
+
+bool rust_helper_system_supports_mixed_endian(void)
+{
+	return system_supports_mixed_endian();
+}
+#endif /* CONFIG_ARM64 */

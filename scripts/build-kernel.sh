@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Configure and build one kernel flavour out of tree: build/obj/<flavour>.
+#   build-kernel.sh <flavour> [make targets...]
+# The config is allnoconfig + config/base.config + config/<flavour>.config
+# (+ a generated line for the trusted test key); a flavour is reconfigured only
+# when one of its inputs changed, so re-running rebuilds only what changed.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+flavour=$1; shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(Image vmlinuz.efi)
+obj=$build/obj/$flavour
+mkdir -p "$obj"
+
+fragments=("$top/scripts/config/base.config")
+# A flavour may name another flavour it extends ("# extends: test-kernel").
+parent=$(sed -n 's/^# extends: *//p' "$top/scripts/config/$flavour.config")
+if [ -n "$parent" ]; then fragments+=("$top/scripts/config/$parent.config"); fi
+fragments+=("$top/scripts/config/$flavour.config")
+keyfrag=$obj/keys.config
+printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$build/keys/trusted.crt" >"$keyfrag"
+fragments+=("$keyfrag")
+
+stamp=$obj/.zboot-config-inputs
+inputs=$({ cat "${fragments[@]}"; cat "$ksrc/.zboot-graft" 2>/dev/null || true; } | sha256sum)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; then
+	say "configuring $flavour kernel"
+	make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" allnoconfig >/dev/null
+	KCONFIG_CONFIG=$obj/.config "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$obj" \
+		"$obj/.config" "${fragments[@]}" >"$obj/merge.log"
+	make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" olddefconfig >/dev/null
+	# Every requested option must have survived olddefconfig.
+	bad=$(cat "${fragments[@]}" | grep -E '^(CONFIG_[A-Z0-9_]+)=' | while IFS= read -r line; do
+		grep -qxF -- "$line" "$obj/.config" || echo "$line"; done)
+	[ -z "$bad" ] || die "$flavour config: not set as requested:\n$bad"
+	echo "$inputs" >"$stamp"
+fi
+say "building $flavour kernel (${targets[*]})"
+make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" "${targets[@]}"

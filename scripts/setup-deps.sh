@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install everything the build and the QEMU tests need, on a fresh Debian 12 machine.
+# Idempotent: each step checks first and does nothing when its result is already there.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+tools=$build/tools
+mkdir -p "$build/downloads" "$tools"
+
+say() { printf '==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_quiet() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Use-Pty=0 -qq "$@"; }
+
+packages=(
+	linux-source-6.12 rustc-web rust-web-src
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	flex bison bc libssl-dev libelf-dev cpio kmod
+	gzip zstd xz-utils lz4 lzop bzip2 python3
+	qemu-system-arm sbsigntool openssl
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+updated=
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing Debian packages: ${missing[*]}"
+	apt_quiet update
+	updated=1
+	apt_quiet install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# arm64 userspace for the guest initramfs (downloaded, never installed on the host).
+if ! ls "$build"/downloads/busybox-static_*_arm64.deb >/dev/null 2>&1; then
+	say "downloading busybox-static:arm64"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		as_root dpkg --add-architecture arm64
+		updated=
+	fi
+	[ -n "$updated" ] || apt_quiet update
+	(cd "$build/downloads" && apt-get -qq download busybox-static:arm64)
+fi
+
+# bindgen: Debian's 0.60 is older than 6.12's minimum (0.65.1).
+if ! "$tools/bin/bindgen" --version 2>/dev/null | grep -q '^bindgen 0\.71'; then
+	say "building bindgen-cli 0.71 from crates.io (about 2 minutes)"
+	LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --quiet --locked \
+		--root "$tools" bindgen-cli --version '^0.71'
+fi
+say "dependencies ready"

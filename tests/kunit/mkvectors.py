@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Generate the KUnit suite's test vectors: every case of
+tests/corpus/zboot_cases.py, derived from a small synthetic arm64 Image.
+
+    mkvectors.py OUT
+
+Layout (little-endian), walked by kexec_zboot_test.c:
+  "ZBVECT01", u32 count, u32 0,
+  then per case: char name[64], s32 probe, s32 load, u32 flags,
+  u32 image_len, u32 data_len, u32 0, data padded to 8 bytes.
+Methods whose compressor is not installed on the build host are left out.
+"""
+
+import os
+import struct
+import sys
+
+# The kernel tree holds symlinks to this script and its modules side by side.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import mkzboot  # noqa: E402
+import zboot_cases  # noqa: E402
+
+NAME_LEN = 64
+
+
+def entry(case):
+    name = case.name.encode()[:NAME_LEN - 1]
+    head = struct.pack("<64siiIIII", name, -case.probe, -case.load, case.flags,
+                       case.image_len, len(case.data), 0)
+    pad = bytes(-len(case.data) % 8)
+    return head + case.data + pad
+
+
+def main():
+    out = sys.argv[1]
+    methods = [m for m in ("gzip", "zstd") + zboot_cases.LEGACY_METHODS
+               if mkzboot.have_tool(m)]
+    if "gzip" not in methods or "zstd" not in methods:
+        sys.exit("mkvectors.py: gzip and zstd are needed to build the KUnit vectors")
+    image = mkzboot.pad_to_image_size(mkzboot.synthetic_image())
+    cases = list(zboot_cases.cases(image, tuple(methods)))
+    blob = b"ZBVECT01" + struct.pack("<II", len(cases), 0)
+    blob += b"".join(entry(case) for case in cases)
+    with open(out + ".tmp", "wb") as f:
+        f.write(blob)
+    os.replace(out + ".tmp", out)
+
+
+if __name__ == "__main__":
+    main()
