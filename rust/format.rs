@@ -359,7 +359,10 @@ impl fmt::Display for Refusal {
                 "payload decompresses to {actual} bytes, declared {declared}"
             ),
             Refusal::ImageTooShort { len } => {
-                write!(f, "decompressed image ({len} bytes) is shorter than its header")
+                write!(
+                    f,
+                    "decompressed image ({len} bytes) is shorter than its header"
+                )
             }
             Refusal::NotArm64Image => {
                 write!(f, "payload is not an arm64 Image (no ARM\\x64 magic)")
@@ -384,7 +387,10 @@ impl fmt::Display for Refusal {
                 image_big_endian: false,
             } => write!(f, "little-endian Image, and this CPU cannot run one"),
             Refusal::PageSizeUnsupported { kib } => {
-                write!(f, "Image uses {kib}K pages, which this CPU does not support")
+                write!(
+                    f,
+                    "Image uses {kib}K pages, which this CPU does not support"
+                )
             }
             Refusal::NoPlacement { errno } => write!(
                 f,

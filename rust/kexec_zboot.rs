@@ -22,7 +22,7 @@
 use core::{mem::MaybeUninit, ptr, slice};
 use kernel::{
     alloc::{
-        flags::{GFP_KERNEL, __GFP_NOWARN, __GFP_RETRY_MAYFAIL},
+        flags::{__GFP_NOWARN, __GFP_RETRY_MAYFAIL, GFP_KERNEL},
         VVec,
     },
     bindings,

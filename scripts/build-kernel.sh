@@ -10,16 +10,25 @@ flavour=$1; shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(Image vmlinuz.efi)
 obj=$build/obj/$flavour
+parent=$(sed -n 's/^# extends: *//p' "$top/scripts/config/$flavour.config")
+# A flavour that only changes a few options of its parent starts from a copy
+# of the parent's objects, so only what those options touch is rebuilt.
+if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$build/obj/$parent/vmlinux" ]; then
+	say "seeding $flavour objects from $parent"
+	cp -a "$build/obj/$parent" "$obj.tmp" && mv "$obj.tmp" "$obj"
+fi
 mkdir -p "$obj"
 
 fragments=("$top/scripts/config/base.config")
 # A flavour may name another flavour it extends ("# extends: test-kernel").
-parent=$(sed -n 's/^# extends: *//p' "$top/scripts/config/$flavour.config")
 if [ -n "$parent" ]; then fragments+=("$top/scripts/config/$parent.config"); fi
 fragments+=("$top/scripts/config/$flavour.config")
-keyfrag=$obj/keys.config
-printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$build/keys/trusted.crt" >"$keyfrag"
-fragments+=("$keyfrag")
+# Flavours with a trusted keyring get the test key built in.
+if cat "${fragments[@]}" | grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYRING=y'; then
+	keyfrag=$obj/keys.config
+	printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$build/keys/trusted.crt" >"$keyfrag"
+	fragments+=("$keyfrag")
+fi
 
 stamp=$obj/.zboot-config-inputs
 inputs=$({ cat "${fragments[@]}"; cat "$ksrc/.zboot-graft" 2>/dev/null || true; } | sha256sum)
@@ -29,10 +38,14 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; th
 	KCONFIG_CONFIG=$obj/.config "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		"$obj/.config" "${fragments[@]}" >"$obj/merge.log"
 	make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" olddefconfig >/dev/null
-	# Every requested option must have survived olddefconfig.
-	bad=$(cat "${fragments[@]}" | grep -E '^(CONFIG_[A-Z0-9_]+)=' | while IFS= read -r line; do
+	# Every requested option (the last fragment to name it wins) must have
+	# survived olddefconfig.
+	bad=$(cat "${fragments[@]}" | awk '
+		/^CONFIG_[A-Z0-9_]+=/ { split($0, kv, "="); want[kv[1]] = $0 }
+		/^# CONFIG_[A-Z0-9_]+ is not set/ { want[$2] = $0 }
+		END { for (k in want) print want[k] }' | while IFS= read -r line; do
 		grep -qxF -- "$line" "$obj/.config" || echo "$line"; done)
-	[ -z "$bad" ] || die "$flavour config: not set as requested:\n$bad"
+	[ -z "$bad" ] || die "$flavour config: not set as requested: $bad"
 	echo "$inputs" >"$stamp"
 fi
 say "building $flavour kernel (${targets[*]})"

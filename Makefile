@@ -1,0 +1,61 @@
+# zboot-kexec-rs: the front door. Everything generated lands in build/.
+#
+#   make run      set up, build, and show a zboot kexec under QEMU
+#   make test     set up, build, and run every test (host, KUnit, QEMU)
+#   make kernel   build the kernels; artifacts in build/artifacts/
+#   make bench    load latency and memory: zboot vs raw Image vs userspace
+#   make fuzz     a long fuzzing run of the pure parser (FUZZ_SECONDS=600)
+#   make patches  the kernel changes as a patch series in build/patches/
+#   make clean    remove build outputs (keeps downloads, tools, kernel tree)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+FUZZ_SECONDS ?= 600
+
+.PHONY: all help deps kernel guest run test host-test e2e kunit bench fuzz \
+	patches check clean distclean
+
+all: help
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+deps:
+	@scripts/setup-deps.sh
+
+kernel: deps
+	@scripts/make-kernel.sh
+
+guest: kernel
+	@scripts/make-guest.sh
+
+run: guest
+	@scripts/demo.sh
+
+host-test: kernel
+	@scripts/host-test.sh
+
+e2e: guest
+	@cd tests/e2e && $(PYTHON) e2e.py
+
+test: guest
+	@scripts/test.sh
+
+bench: guest
+	@cd tests/e2e && $(PYTHON) bench.py
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+patches: deps
+	@scripts/make-patches.sh
+
+check: kernel
+	@scripts/check.sh
+
+clean:
+	rm -rf build/obj build/artifacts build/guest build/logs build/patches rust/target
+
+distclean:
+	rm -rf build rust/target rust/fuzz/target

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of the zboot kexec loader's pure parser.
+//!
+//! `rust/format.rs` is compiled into the kernel as a module of `kexec_zboot.rs`; this crate
+//! compiles the very same file for the host, `no_std` like in the kernel, so that the tests in
+//! `tests/host/` and the fuzz targets in `rust/fuzz/` exercise the code the kernel runs.
+
+#![no_std]
+
+#[path = "../format.rs"]
+mod format;
+
+pub use format::*;

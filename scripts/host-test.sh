@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Host checks of the loader's pure parser (rust/format.rs via rust/Cargo.toml):
+# cargo test (hand-made headers, the zboot_cases.py corpus, and the kernel
+# build's real images in build/artifacts, or $ZBOOT_ARTIFACTS), clippy with
+# warnings as errors, and rustfmt. Needs no kernel build except for the real
+# images, whose tests fail (not skip) when the artifacts are missing.
+#
+#   scripts/host-test.sh [CARGO TEST ARGS...]
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+export ZBOOT_ARTIFACTS=${ZBOOT_ARTIFACTS:-$artifacts}
+cd "$top/rust"
+start=$SECONDS
+
+say "cargo test (ZBOOT_ARTIFACTS=$ZBOOT_ARTIFACTS)"
+cargo test "$@"
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+
+say "cargo fmt --check (host crate, tests and fuzz targets)"
+cargo fmt --check
+cargo fmt --check --manifest-path fuzz/Cargo.toml
+
+say "host tests passed in $((SECONDS - start))s"

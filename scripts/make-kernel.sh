@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build every kernel the tests need, once, and leave the artifacts in
+# build/artifacts/:
+#   Image              the test kernel: the zboot loader, its KUnit suite,
+#                      kexec, crash dumps, lockdown and kexec signature checks
+#   vmlinuz-test.efi   the test kernel's own zboot image (gzip)
+#   vmlinuz-gzip.efi   zboot images of the second ("payload") kernel, as the
+#   vmlinuz-zstd.efi   kernel's own Makefile.zboot makes them
+#   payload-Image      the payload kernel as a raw Image
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+"$top/scripts/graft.sh"
+"$top/scripts/keys.sh"
+mkdir -p "$artifacts"
+
+install_artifact() {
+	cmp -s "$1" "$2" || cp "$1" "$2"
+}
+
+start=$SECONDS
+"$top/scripts/build-kernel.sh" test-kernel
+install_artifact "$build/obj/test-kernel/arch/arm64/boot/Image" "$artifacts/Image"
+install_artifact "$build/obj/test-kernel/arch/arm64/boot/vmlinuz.efi" "$artifacts/vmlinuz-test.efi"
+
+"$top/scripts/build-kernel.sh" payload-kernel
+install_artifact "$build/obj/payload-kernel/arch/arm64/boot/Image" "$artifacts/payload-Image"
+install_artifact "$build/obj/payload-kernel/arch/arm64/boot/vmlinuz.efi" "$artifacts/vmlinuz-gzip.efi"
+
+"$top/scripts/build-kernel.sh" payload-kernel-zstd
+install_artifact "$build/obj/payload-kernel-zstd/arch/arm64/boot/vmlinuz.efi" \
+	"$artifacts/vmlinuz-zstd.efi"
+
+say "kernels built in $((SECONDS - start))s; artifacts in $artifacts:"
+ls -l "$artifacts" | sed 1d | awk '{ printf "    %-24s %10d bytes\n", $9, $5 }'

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make test: every test suite in turn, then a summary; exits non-zero if any
+# suite failed. Assumes `make guest` (the kernels and the initramfs) is done.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+
+summary=()
+failed=0
+suite() {
+	local name=$1; shift
+	local start=$SECONDS
+	say "test suite: $name"
+	if "$@"; then
+		summary+=("PASS  $(printf '%5ds' $((SECONDS - start)))  $name")
+	else
+		summary+=("FAIL  $(printf '%5ds' $((SECONDS - start)))  $name")
+		failed=1
+	fi
+}
+
+suite "host: cargo test, clippy, rustfmt" "$top/scripts/host-test.sh"
+suite "host: fuzz the parser (${FUZZ_SECONDS}s per target)" "$top/scripts/fuzz.sh" "$FUZZ_SECONDS"
+suite "QEMU: KUnit and end-to-end kexec" \
+	bash -c "cd '$top/tests/e2e' && python3 e2e.py"
+
+echo
+say "test summary"
+printf '    %s\n' "${summary[@]}"
+exit $failed

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""QEMU end-to-end tests of the zboot kexec_file loader.
+
+    e2e.py [SCENARIO|GROUP]...     (default: every scenario)
+
+Boots build/artifacts/Image (the test kernel) once per scenario with the
+test initramfs (scripts/mkinitramfs.sh) and a command line naming the
+scenario; prints a table and exits non-zero if any scenario failed.
+"""
+
+import os
+import subprocess
+import sys
+
+import qemu
+from qemu import Scenario
+
+SECOND_KERNEL = r"6\.12\.\d+-zboot-payload"
+
+
+def kexec_scenario(name, image, zboot_method, description):
+    expect = [rf"zbt: load /images/{image}: ok"]
+    forbid = []
+    if zboot_method:
+        expect.append(rf"kexec_file\(zboot\): {zboot_method} payload of \d+ bytes "
+                      r"decompressed to \d+ bytes")
+    else:
+        forbid.append(r"kexec_file\(zboot\)")
+    expect += [
+        r"Starting new kernel",
+        rf"Linux version {SECOND_KERNEL}",
+        rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
+        rf"ZBT: second kernel command line: .*zbt\.from={image}",
+    ]
+    return Scenario(name, f"zbt.test=kexec zbt.image={image}", expect, forbid=forbid,
+                    description=description)
+
+
+def kunit_scenario():
+    return Scenario("kunit", "kunit.enable=1 zbt.test=none",
+                    [r"# kexec_zboot: pass:\d+ fail:0 skip:0 total:\d+",
+                     r"# Totals: pass:\d+ fail:0 skip:0 total:\d+",
+                     r"ZBT: end of scenario none"],
+                    forbid=[r"not ok \d+"],
+                    description="KUnit suite kexec_zboot, TAP parsed by kunit.py")
+
+
+GROUPS = {
+    "core": [
+        kunit_scenario,
+        lambda: kexec_scenario("kexec-gzip", "vmlinuz-gzip.efi", "gzip",
+                               "kexec_file_load(vmlinuz-gzip.efi) + reboot(KEXEC)"),
+        lambda: kexec_scenario("kexec-zstd", "vmlinuz-zstd.efi", "zstd",
+                               "kexec_file_load(vmlinuz-zstd.efi) + reboot(KEXEC)"),
+        lambda: kexec_scenario("kexec-raw", "payload-Image", None,
+                               "raw Image still goes to kexec_image_ops"),
+        lambda: Scenario("refuse", "zbt.test=refuse",
+                         [r"zbt: PASS /images/garbage\.bin: got -22 \(EINVAL\)",
+                          r"zbt: PASS /images/empty: got -22 \(EINVAL\)",
+                          r"zbt: PASS /images/vmlinuz-test\.efi: got 0",
+                          r"zbt: unload: ok",
+                          r"zbt: PASS /images/vmlinuz-gzip\.efi: got 0",
+                          r"ZBT: end of scenario refuse"],
+                         description="garbage refused, no oops; own vmlinuz.efi loads"),
+    ],
+}
+
+
+def kunit_tap_ok(result):
+    """Feeds the KUnit scenario's log to the kernel's own TAP parser."""
+    tool = os.path.join(qemu.BUILD, "linux", "tools", "testing", "kunit", "kunit.py")
+    with open(result.log, "rb") as log:
+        parsed = subprocess.run([sys.executable, tool, "parse"], stdin=log,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    summary = [line for line in parsed.stdout.decode(errors="replace").splitlines()
+               if "Testing complete" in line or "FAILED" in line]
+    print("\n".join(summary))
+    return parsed.returncode == 0
+
+
+def select(args):
+    wanted = args or list(GROUPS)
+    chosen = []
+    for name in wanted:
+        if name in GROUPS:
+            chosen += [make() for make in GROUPS[name]]
+            continue
+        matches = [make() for group in GROUPS.values() for make in group
+                   if make().name == name]
+        if not matches:
+            sys.exit(f"e2e.py: no scenario or group '{name}'")
+        chosen += matches
+    return chosen
+
+
+def main():
+    results = []
+    for scn in select(sys.argv[1:]):
+        print(f"==> QEMU: {scn.name}: {scn.description}", flush=True)
+        result = qemu.run(scn)
+        if result.ok and scn.name == "kunit" and not kunit_tap_ok(result):
+            result.ok, result.reason = False, "kunit.py parse reported failures"
+        results.append(result)
+        print(f"    {'PASS' if result.ok else 'FAIL'} in {result.seconds:.1f}s"
+              + ("" if result.ok else f": {result.reason} (log: {result.log})"), flush=True)
+    qemu.print_table(results, "QEMU end-to-end results")
+    failed = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(failed)}/{len(results)} scenarios passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
