@@ -49,7 +49,7 @@ pub static KEXEC_ZBOOT_OPS: bindings::kexec_file_ops = bindings::kexec_file_ops 
 
 /// The outer PE file is verified as it is, against the secondary and platform keyrings.
 #[cfg(all(CONFIG_KEXEC_SIG, CONFIG_KEXEC_IMAGE_VERIFY_SIG))]
-const VERIFY_SIG: bindings::kexec_verify_sig_t = Some(bindings::kexec_kernel_verify_pe_sig);
+const VERIFY_SIG: bindings::kexec_verify_sig_t = Some(verify_sig);
 
 #[cfg(all(CONFIG_KEXEC_SIG, not(CONFIG_KEXEC_IMAGE_VERIFY_SIG)))]
 const VERIFY_SIG: bindings::kexec_verify_sig_t = None;
@@ -124,6 +124,31 @@ unsafe extern "C" fn probe(buf: *const c_char, len: c_ulong) -> c_int {
     }
 }
 
+/// `kexec_file_ops::verify_sig`: the kernel's PE verifier on the zboot file as it is, before
+/// anything in it is decompressed.
+///
+/// The core decides what a failure means (a refusal under lockdown or `KEXEC_SIG_FORCE`, nothing
+/// otherwise) and says little, so the verifier's verdict is logged here.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes.
+#[cfg(all(CONFIG_KEXEC_SIG, CONFIG_KEXEC_IMAGE_VERIFY_SIG))]
+unsafe extern "C" fn verify_sig(buf: *const c_char, len: c_ulong) -> c_int {
+    // SAFETY: `buf` is valid for `len` bytes by the function's safety requirements; the verifier
+    // only reads it.
+    let ret = unsafe { bindings::kexec_kernel_verify_pe_sig(buf, len) };
+    if ret == 0 {
+        pr_info!("PE signature verified\n");
+    } else {
+        pr_info!(
+            "PE signature not verified: {:?}\n",
+            Error::from_errno(ret)
+        );
+    }
+    ret
+}
+
 /// `kexec_file_ops::load`.
 ///
 /// # Safety
@@ -179,6 +204,9 @@ fn load_zboot(
     others: &OtherSegments,
 ) -> Result<KBox<LoaderData>, Refusal> {
     let zboot = Zboot::parse(file)?;
+    if image.is_crash() {
+        check_crash_reservation(&zboot, others)?;
+    }
     let (kernel, header) = unpack(&zboot)?;
     let data = KBox::new(LoaderData { kernel }, GFP_KERNEL).map_err(|_| Refusal::NoMemory {
         size: core::mem::size_of::<LoaderData>(),
@@ -192,6 +220,28 @@ fn load_zboot(
         header.image_size()
     );
     Ok(data)
+}
+
+/// Refuses, before decompressing anything, a crash kernel that cannot fit the `crashkernel=`
+/// reservation: the kernel and initrd alone must fit in it.
+fn check_crash_reservation(zboot: &Zboot<'_>, others: &OtherSegments) -> Result<(), Refusal> {
+    let needed = (zboot.declared_size() as u64).saturating_add(others.initrd_len as u64);
+    let reserved = crash_reservation();
+    if needed > reserved {
+        return Err(Refusal::CrashReservationTooSmall { needed, reserved });
+    }
+    Ok(())
+}
+
+/// Size of the `crashkernel=` reservation, 0 if there is none.
+fn crash_reservation() -> u64 {
+    // SAFETY: `crashk_res` is only changed under `kexec_lock`, which the caller of `load` holds;
+    // reading it by value takes no reference to the mutable static.
+    let res = unsafe { ptr::addr_of!(bindings::crashk_res).read() };
+    if res.end <= res.start {
+        return 0;
+    }
+    res.end - res.start + 1
 }
 
 /// Decompresses and checks the payload: everything `load` does before placing segments.
@@ -303,6 +353,12 @@ impl KimageRef {
     unsafe fn new(image: *mut bindings::kimage) -> Self {
         // INVARIANT: guaranteed by the caller.
         Self(image)
+    }
+
+    /// Whether this is a crash kernel (`KEXEC_FILE_ON_CRASH`).
+    fn is_crash(&self) -> bool {
+        // SAFETY: the pointer is valid by the type invariant.
+        unsafe { (*self.0).type_() == bindings::KEXEC_TYPE_CRASH }
     }
 
     fn nr_segments(&self) -> usize {

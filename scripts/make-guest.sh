@@ -12,6 +12,15 @@ mkdir -p "$g/images"
 [ -s "$g/images/garbage.bin" ] || head -c 1M /dev/urandom >"$g/images/garbage.bin"
 : >"$g/images/empty"
 
+# The hostile-image corpus, generated from the payload kernel.
+python3 "$top/tests/corpus/mkcorpus.py" "$build/corpus" "$artifacts/payload-Image" \
+	"$artifacts/vmlinuz-gzip.efi" "$artifacts/vmlinuz-zstd.efi"
+corpus=(/corpus/manifest="$build/corpus/manifest")
+for f in "$build"/corpus/base/* "$build"/corpus/files/*; do
+	[ -e "$f" ] || continue
+	corpus+=("/corpus/${f#"$build"/corpus/}=$f")
+done
+
 say "building guest initramfs"
 "$top/scripts/mkinitramfs.sh" "$g/stage2.cpio"
 images=(
@@ -23,5 +32,5 @@ images=(
 	/images/empty="$g/images/empty"
 	/stage2.cpio="$g/stage2.cpio"
 )
-"$top/scripts/mkinitramfs.sh" "$g/initramfs.cpio" "${images[@]}"
+"$top/scripts/mkinitramfs.sh" "$g/initramfs.cpio" "${images[@]}" "${corpus[@]}"
 say "guest initramfs: $(du -h "$g/initramfs.cpio" | cut -f1)"

@@ -36,8 +36,13 @@ spec=$out.spec
 		echo "file /scenarios/$(basename "$f") $f 0644 0 0"
 	done
 	for pair in "$@"; do
+		dir=$(dirname "${pair%%=*}")
+		while [ "$dir" != / ]; do
+			echo "dir $dir 0755 0 0"
+			dir=$(dirname "$dir")
+		done
 		echo "file ${pair%%=*} ${pair#*=} 0644 0 0"
 	done
-} >"$spec"
+} | awk '!($1 == "dir" && seen[$2]++)' >"$spec"
 "$gen" "$spec" >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -304,6 +304,7 @@ static int unxz_bounded(const u8 *in, size_t in_len, u8 *out,
 #define LZMA_HEADER_LEN		13	/* props, le32 dict size, le64 size */
 #define LZMA_PROPS_MAX		(9 * 5 * 5)
 #define LZMA_SIZE_UNKNOWN	U64_MAX
+#define LZMA_DICT_MAX		(3U << 30)	/* the decoder's limit */
 /*
  * Input the decoder may leave unread after the last byte of output: the
  * end-of-payload marker, the range coder flush, and its 21-byte lookahead.
@@ -346,7 +347,12 @@ static int unlzma_bounded(const u8 *in, size_t in_len, u8 *out,
 	if (raw_len > U32_MAX || out_size > U32_MAX)
 		return -EFBIG;
 
-	s = xz_dec_microlzma_alloc(XZ_SINGLE, SZ_4K);
+	/*
+	 * Single-call mode allocates no dictionary, but the size still bounds
+	 * match distances: it must be the one the stream was made with.
+	 */
+	s = xz_dec_microlzma_alloc(XZ_SINGLE,
+				   clamp(get_unaligned_le32(in + 1), SZ_4K, LZMA_DICT_MAX));
 	if (!s)
 		return -ENOMEM;
 	xz_dec_microlzma_reset(s, raw_len, out_size, false);

@@ -40,7 +40,10 @@ CHECKSUMMED = ("gzip", "zstd", "xzkern", "lzo")
 
 FLAG_LEGACY = 1  # load() gives EOPNOTSUPP when the kernel lacks legacy methods
 
-Case = namedtuple("Case", "name data probe load flags image_len")
+# alt: a second errno load() may give instead of `load` (0: none), for
+# corruption whose effect depends on the data: a damaged stream may fail to
+# decode (EBADMSG) or decode to more than it declared (EFBIG).
+Case = namedtuple("Case", "name data probe load flags image_len alt", defaults=(0,))
 
 
 def final_errno(case):
@@ -48,6 +51,11 @@ def final_errno(case):
     if case.probe:
         return EINVAL  # the raw Image loader's verdict on a file we refuse
     return case.load
+
+
+def final_alt(case):
+    """The alternative errno kexec_file_load(2) may return (0: none)."""
+    return 0 if case.probe else case.alt
 
 
 def _good(name, data, image_len, flags=0):
@@ -58,8 +66,8 @@ def _probe_fails(name, data, errno):
     return Case(name, data, errno, 0, 0, 0)
 
 
-def _load_fails(name, data, errno, flags=0):
-    return Case(name, data, 0, errno, flags, 0)
+def _load_fails(name, data, errno, flags=0, alt=0):
+    return Case(name, data, 0, errno, flags, 0, alt)
 
 
 def _patch(data, offset, fmt, *values):
@@ -93,11 +101,16 @@ def _wrap_sized(method, stream, declared):
     return mkzboot.wrap(method, stream, struct.pack("<I", declared & 0xFFFFFFFF))
 
 
-def good_cases(image, methods):
+def good_cases(image, methods, good_files, stream_of):
+    """One good file per method: given (e.g. built by the kernel), or made here."""
     for method in methods:
-        stream, trailer = mkzboot.compress(method, image)
-        yield method, stream, _good(f"good-{method}", mkzboot.wrap(method, stream, trailer),
-                                    len(image), _method_flags(method))
+        if method in good_files:
+            data = good_files[method]
+            stream = stream_of(data, method)
+        else:
+            stream, trailer = mkzboot.compress(method, image)
+            data = mkzboot.wrap(method, stream, trailer)
+        yield method, stream, _good(f"good-{method}", data, len(image), _method_flags(method))
 
 
 def header_cases(good, name):
@@ -140,38 +153,77 @@ def header_cases(good, name):
     yield _probe_fails(f"{name}-name-format-string", _set_name(good, b"%s%n%p"), EINVAL)
 
 
-def trailer_cases(method, stream, image):
+def _edit(good, method, stream=None, declared=None):
+    """`good` with its payload replaced by `stream` in place (same offset, the
+    size field updated) and its size trailer set to `declared` (default: the
+    one it had). Bytes past the new payload stay as they were."""
+    offset, size, _ = _header(good)
+    old_stream = good[offset:offset + size]
+    if declared is None:
+        declared = struct.unpack_from("<I", good, offset + size - 4 if method == "gzip"
+                                      else offset + size)[0]
+    stream = old_stream if stream is None else stream
+    end = offset + len(stream)
+    out = bytearray(good)
+    out += bytes(max(0, end + 4 - len(out)))
+    out[offset:end] = stream
+    struct.pack_into("<I", out, 0x0C, len(stream))
+    struct.pack_into("<I", out, end - 4 if method == "gzip" else end, declared & 0xFFFFFFFF)
+    return bytes(out)
+
+
+def trailer_cases(method, good, image):
     """Size trailers that lie, for one method."""
     n = len(image)
     flags = _method_flags(method)
     if method != "lzma":  # cannot tell a few bytes too many: see unlzma_bounded()
-        yield _load_fails(f"{method}-declared-1-short", _wrap_sized(method, stream, n - 1),
+        yield _load_fails(f"{method}-declared-1-short", _edit(good, method, declared=n - 1),
                           EFBIG, flags)
-    yield _load_fails(f"{method}-declared-header-only", _wrap_sized(method, stream, 64),
+    yield _load_fails(f"{method}-declared-header-only", _edit(good, method, declared=64),
                       EFBIG, flags)
-    yield _load_fails(f"{method}-declared-1-long", _wrap_sized(method, stream, n + 1),
+    yield _load_fails(f"{method}-declared-1-long", _edit(good, method, declared=n + 1),
                       EBADMSG, flags)
-    yield _load_fails(f"{method}-declared-double", _wrap_sized(method, stream, 2 * n),
+    yield _load_fails(f"{method}-declared-double", _edit(good, method, declared=2 * n),
                       EBADMSG, flags)
-    yield _load_fails(f"{method}-declared-0", _wrap_sized(method, stream, 0), EINVAL)
-    yield _load_fails(f"{method}-declared-63", _wrap_sized(method, stream, 63), EINVAL)
+    yield _load_fails(f"{method}-declared-0", _edit(good, method, declared=0), EINVAL)
+    yield _load_fails(f"{method}-declared-63", _edit(good, method, declared=63), EINVAL)
     yield _load_fails(f"{method}-declared-over-limit",
-                      _wrap_sized(method, stream, MAX_IMAGE_SIZE + 1), EFBIG)
-    yield _load_fails(f"{method}-declared-4g", _wrap_sized(method, stream, 0xFFFFFFFF), EFBIG)
+                      _edit(good, method, declared=MAX_IMAGE_SIZE + 1), EFBIG)
+    yield _load_fails(f"{method}-declared-4g", _edit(good, method, declared=0xFFFFFFFF), EFBIG)
 
 
-def payload_cases(method, stream, image):
+def _checksum_offset(method, stream):
+    """Offset in `stream` of a byte of the checksum over the uncompressed
+    data, or None: flipping it must fail the check and nothing else."""
+    if method == "gzip":
+        return len(stream) - 8                      # CRC32 before ISIZE
+    if method == "zstd" and stream[4] & 0x04:
+        return len(stream) - 1                      # XXH64 content checksum
+    if method == "xzkern":
+        index_len = (struct.unpack_from("<I", stream, len(stream) - 8)[0] + 1) * 4
+        return len(stream) - 12 - index_len - 4     # the block's CRC32
+    if method == "lzo":
+        name_len_at = 9 + 8 + 4 + 12                # magic, versions, flags, mode, mtimes
+        return name_len_at + 1 + stream[name_len_at] + 4 + 8   # first block's Adler-32
+    return None
+
+
+def payload_cases(method, good, stream):
     """Corrupt, truncated and padded streams, for one method."""
     flags = _method_flags(method)
-    n = len(image)
-    trailer = b"" if method == "gzip" else struct.pack("<I", n)
+    checksum = _checksum_offset(method, stream)
+    if checksum is not None:
+        flipped = bytearray(stream)
+        flipped[checksum] ^= 0x55
+        yield _load_fails(f"{method}-checksum-flipped",
+                          _edit(good, method, bytes(flipped)), EBADMSG, flags)
     if method in CHECKSUMMED:
         flipped = bytearray(stream)
         flipped[len(stream) // 2] ^= 0x55
         yield _load_fails(f"{method}-payload-byte-flipped",
-                          mkzboot.wrap(method, bytes(flipped), trailer), EBADMSG, flags)
-    zeroed = bytes(len(stream) - 4) + stream[-4:] if method == "gzip" else bytes(len(stream))
-    yield _load_fails(f"{method}-payload-zeroed", mkzboot.wrap(method, zeroed, trailer),
+                          _edit(good, method, bytes(flipped)), EBADMSG, flags, alt=EFBIG)
+    # gzip keeps its ISIZE, so the zeros are all the decoder sees.
+    yield _load_fails(f"{method}-payload-zeroed", _edit(good, method, bytes(len(stream))),
                       EBADMSG, flags)
     if method == "gzip":
         # Keep CRC32 and ISIZE, lose the second half of the deflate data.
@@ -180,12 +232,17 @@ def payload_cases(method, stream, image):
     else:
         cut = stream[:len(stream) // 2]
         junk = stream + b"\x00garbage" * 8
-    yield _load_fails(f"{method}-payload-truncated", mkzboot.wrap(method, cut, trailer),
-                      EBADMSG, flags)
+    yield _load_fails(f"{method}-payload-truncated", _edit(good, method, cut), EBADMSG, flags)
     # lzma cannot tell trailing garbage from a longer payload: both are EFBIG.
-    yield _load_fails(f"{method}-payload-trailing-garbage",
-                      mkzboot.wrap(method, junk, trailer),
+    yield _load_fails(f"{method}-payload-trailing-garbage", _edit(good, method, junk),
                       EFBIG if method == "lzma" else EBADMSG, flags)
+
+
+def small_image(image, limit=1 << 20):
+    """The start of `image` as an Image of its own, for cases about its header."""
+    if len(image) <= limit:
+        return image
+    return _patch(image[:limit], 0x10, "<Q", limit)
 
 
 def content_cases(method, image):
@@ -218,23 +275,29 @@ def bomb_cases():
                       _wrap_sized("zstd", stream, 600 << 20), EFBIG)
 
 
-def label_cases(gzip_stream, zstd_stream, image):
-    n = struct.pack("<I", len(image))
-    yield _load_fails("name-unknown-brotli",
-                      mkzboot.wrap("zstd", zstd_stream, n, name=b"brotli"), EOPNOTSUPP)
-    yield _load_fails("name-bzip2-unsupported",
-                      mkzboot.wrap("zstd", zstd_stream, n, name=b"bzip2"), EOPNOTSUPP)
-    yield _load_fails("gzip-payload-labelled-zstd",
-                      mkzboot.wrap("zstd", gzip_stream, n), EBADMSG)
-    yield _good("good-zstd-labelled-zstd22",
-                mkzboot.wrap("zstd", zstd_stream, n, name=b"zstd22"), len(image))
+def label_cases(gzip_good, zstd_good, image):
+    """Compression names that do not match a decompressor or the payload."""
+    yield _load_fails("name-unknown-brotli", _set_name(zstd_good, b"brotli"), EOPNOTSUPP)
+    yield _load_fails("name-bzip2-unsupported", _set_name(zstd_good, b"bzip2"), EOPNOTSUPP)
+    # A gzip payload called zstd: its size now belongs after the payload.
+    offset, size, _ = _header(gzip_good)
+    mislabelled = bytearray(_set_name(gzip_good, b"zstd"))
+    mislabelled += bytes(max(0, offset + size + 4 - len(mislabelled)))
+    struct.pack_into("<I", mislabelled, offset + size, len(image))
+    yield _load_fails("gzip-payload-labelled-zstd", bytes(mislabelled), EBADMSG)
+    yield _good("good-zstd-labelled-zstd22", _set_name(zstd_good, b"zstd22"), len(image))
 
 
-def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True):
-    """Every case for `image` (an Image already padded to its image_size)."""
+def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True,
+          good_files=None, stream_of=None):
+    """Every case for `image` (an Image already padded to its image_size).
+
+    good_files maps methods to ready-made good zboot files of `image` (the
+    kernel's own builds); stream_of(file, method) extracts their payload.
+    """
     streams = {}
     goods = {}
-    for method, stream, case in good_cases(image, methods):
+    for method, stream, case in good_cases(image, methods, good_files or {}, stream_of):
         streams[method] = stream
         goods[method] = case
         yield case
@@ -243,9 +306,9 @@ def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True):
     yield from header_cases(goods["gzip"].data, "gzip")
     yield from header_cases(goods["zstd"].data, "zstd")
     for method in methods:
-        yield from trailer_cases(method, streams[method], image)
-        yield from payload_cases(method, streams[method], image)
+        yield from trailer_cases(method, goods[method].data, image)
+        yield from payload_cases(method, goods[method].data, streams[method])
     for method in ("gzip", "zstd"):
-        yield from content_cases(method, image)
-    yield from label_cases(streams["gzip"], streams["zstd"], image)
+        yield from content_cases(method, small_image(image))
+    yield from label_cases(goods["gzip"].data, goods["zstd"].data, image)
     yield from bomb_cases()

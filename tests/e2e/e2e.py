@@ -20,7 +20,7 @@ SECOND_KERNEL = r"6\.12\.\d+-zboot-payload"
 
 
 def kexec_scenario(name, image, zboot_method, description):
-    expect = [rf"zbt: load /images/{image}: ok"]
+    expect = []
     forbid = []
     if zboot_method:
         expect.append(rf"kexec_file\(zboot\): {zboot_method} payload of \d+ bytes "
@@ -28,6 +28,7 @@ def kexec_scenario(name, image, zboot_method, description):
     else:
         forbid.append(r"kexec_file\(zboot\)")
     expect += [
+        rf"zbt: load /images/{image}: ok",
         r"Starting new kernel",
         rf"Linux version {SECOND_KERNEL}",
         rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
@@ -44,6 +45,26 @@ def kunit_scenario():
                      r"ZBT: end of scenario none"],
                     forbid=[r"not ok \d+"],
                     description="KUnit suite kexec_zboot, TAP parsed by kunit.py")
+
+
+def corpus_size():
+    with open(os.path.join(qemu.BUILD, "corpus", "manifest")) as manifest:
+        return sum(1 for line in manifest if line.strip())
+
+
+def corpus_scenario(name="corpus", kernel=None, extra="", expect_more=(), description=""):
+    n = corpus_size()
+    scn = Scenario(
+        name, f"zbt.test=corpus zbt.after=kexec zbt.image=vmlinuz-zstd.efi {extra}".strip(),
+        [rf"ZBT: corpus: {n} cases tried, {n} as expected", *expect_more,
+         r"zbt: load /images/vmlinuz-zstd\.efi: ok",
+         rf"Linux version {SECOND_KERNEL}",
+         rf"ZBT: second kernel reached init: {SECOND_KERNEL}"],
+        description=description or f"{n} hostile and good images, then a zstd kexec",
+        timeout=900)
+    if kernel:
+        scn.kernel = kernel
+    return scn
 
 
 GROUPS = {
@@ -64,6 +85,7 @@ GROUPS = {
                           r"ZBT: end of scenario refuse"],
                          description="garbage refused, no oops; own vmlinuz.efi loads"),
     ],
+    "corpus": [corpus_scenario],
 }
 
 

@@ -9,10 +9,10 @@ The cases are derived, as for the KUnit vectors (tests/kunit/mkvectors.py),
 from the padded synthetic Image of scripts/mkzboot.py. OUT gets one
 <name>.efi per case and manifest.tsv, a header line then one line per case:
 
-    name  probe  load  flags  image_len
+    name  probe  load  flags  image_len  alt
 
-with probe and load as positive errno values (0: accepted) and flags as in
-zboot_cases.py. Methods whose compressor is not installed are left out, as
+with probe, load and alt as positive errno values (0: accepted; alt: another
+result load may give, 0 for none) and flags as in zboot_cases.py. Methods whose compressor is not installed are left out, as
 mkvectors.py leaves them out; gzip and zstd are required.
 
 --images DIR also writes the uncompressed Images that the content cases
@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(top, "tests", "corpus"))
 import mkzboot  # noqa: E402
 import zboot_cases  # noqa: E402
 
-FIELDS = ("name", "probe", "load", "flags", "image_len")
+FIELDS = ("name", "probe", "load", "flags", "image_len", "alt")
 
 
 def images(image):

@@ -8,7 +8,8 @@ tests/corpus/zboot_cases.py, derived from a small synthetic arm64 Image.
 Layout (little-endian), walked by kexec_zboot_test.c:
   "ZBVECT01", u32 count, u32 0,
   then per case: char name[64], s32 probe, s32 load, u32 flags,
-  u32 image_len, u32 data_len, u32 0, data padded to 8 bytes.
+  u32 image_len, u32 data_len, s32 alt (another acceptable load result, or
+  0), data padded to 8 bytes.
 Methods whose compressor is not installed on the build host are left out.
 """
 
@@ -27,8 +28,8 @@ NAME_LEN = 64
 
 def entry(case):
     name = case.name.encode()[:NAME_LEN - 1]
-    head = struct.pack("<64siiIIII", name, -case.probe, -case.load, case.flags,
-                       case.image_len, len(case.data), 0)
+    head = struct.pack("<64siiIIIi", name, -case.probe, -case.load, case.flags,
+                       case.image_len, len(case.data), -case.alt)
     pad = bytes(-len(case.data) % 8)
     return head + case.data + pad
 

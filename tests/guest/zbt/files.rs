@@ -169,6 +169,36 @@ struct Patch {
     hex: &'static [u8],
 }
 
+/// A parsed `--fill OFFSET:LEN:HEXBYTE`: LEN copies of one byte.
+struct Fill {
+    offset: u64,
+    len: u64,
+    byte: u8,
+}
+
+fn parse_fill(s: &'static [u8]) -> Option<Fill> {
+    let mut fields = s.split(|&c| c == b':');
+    let offset = parse_num(fields.next()?)?;
+    let len = parse_num(fields.next()?)?;
+    let byte = fields.next()?;
+    if fields.next().is_some() || byte.len() != 2 {
+        return None;
+    }
+    let byte = hex_digit(byte[0])? << 4 | hex_digit(byte[1])?;
+    offset.checked_add(len)?;
+    Some(Fill {
+        offset,
+        len,
+        byte: byte as u8,
+    })
+}
+
+/// One `--set` or `--fill`, applied in command-line order.
+enum Op {
+    Set(Patch),
+    Fill(Fill),
+}
+
 fn parse_patch(s: &'static [u8]) -> Option<Patch> {
     let colon = s.iter().position(|&c| c == b':')?;
     let offset = parse_num(s.get(..colon)?)?;
@@ -207,6 +237,11 @@ fn parse_mutate(args: Args) -> Result<MutateArgs, &'static str> {
                 i += 1;
                 parse_patch(v).ok_or("bad --set OFFSET:HEXBYTES")?;
             }
+            b"--fill" => {
+                let v = args.bytes(i).ok_or("--fill needs OFFSET:LEN:HEXBYTE")?;
+                i += 1;
+                parse_fill(v).ok_or("bad --fill OFFSET:LEN:HEXBYTE")?;
+            }
             b if b.starts_with(b"--") => return Err("unknown option"),
             _ if input.is_none() => input = Some(a),
             _ if output.is_none() => output = Some(a),
@@ -220,15 +255,31 @@ fn parse_mutate(args: Args) -> Result<MutateArgs, &'static str> {
     })
 }
 
-/// The `--set` patches, in command-line order.
-fn patches(args: Args) -> impl Iterator<Item = Patch> {
+/// The `--set` and `--fill` operations, in command-line order.
+fn ops(args: Args) -> impl Iterator<Item = Op> {
     (2..)
         .map_while(move |i| args.bytes(i).map(|a| (i, a)))
-        .filter(|&(_, a)| a == b"--set")
-        .filter_map(move |(i, _)| args.bytes(i + 1).and_then(parse_patch))
+        .filter_map(move |(i, a)| match a {
+            b"--set" => args.bytes(i + 1).and_then(parse_patch).map(Op::Set),
+            b"--fill" => args.bytes(i + 1).and_then(parse_fill).map(Op::Fill),
+            _ => None,
+        })
 }
 
-/// Copies IN to OUT, applies --truncate then each --set; returns OUT's size.
+/// Writes `fill.len` copies of `fill.byte` at `fill.offset`.
+fn apply_fill(output: &Fd, fill: &Fill) -> Result<(), (&'static str, Errno)> {
+    sys::seek(output, fill.offset).map_err(|e| ("seek OUT", e))?;
+    let bytes = [fill.byte; 4096];
+    let mut left = fill.len;
+    while left > 0 {
+        let n = left.min(bytes.len() as u64) as usize;
+        sys::write_all(output, bytes.get(..n).unwrap_or(&[])).map_err(|e| ("write OUT", e))?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// Copies IN to OUT, applies --truncate then each --set/--fill; returns OUT's size.
 fn do_mutate(args: Args, m: &MutateArgs) -> Result<u64, (&'static str, Errno)> {
     let input = sys::open(m.input, sys::O_RDONLY, 0).map_err(|e| ("open IN", e))?;
     let output =
@@ -258,7 +309,15 @@ fn do_mutate(args: Args, m: &MutateArgs) -> Result<u64, (&'static str, Errno)> {
         size = n;
     }
 
-    for p in patches(args) {
+    for op in ops(args) {
+        let p = match op {
+            Op::Set(p) => p,
+            Op::Fill(fill) => {
+                apply_fill(&output, &fill)?;
+                size = size.max(fill.offset + fill.len);
+                continue;
+            }
+        };
         sys::seek(&output, p.offset).map_err(|e| ("seek OUT", e))?;
         let mut bytes = [0u8; 256];
         for pairs in p.hex.chunks(bytes.len() * 2) {

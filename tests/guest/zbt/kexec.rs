@@ -137,9 +137,20 @@ pub fn load(args: Args) -> i32 {
     }
 }
 
+/// `ERRNO` or `ERRNO|ERRNO`: the results `expect` accepts, first one preferred.
+fn parse_wanted(s: &[u8]) -> Option<(i32, Option<i32>)> {
+    let mut alternatives = s.split(|&c| c == b'|');
+    let first = parse_errno(alternatives.next()?)?;
+    let second = match alternatives.next() {
+        Some(alt) => Some(parse_errno(alt)?),
+        None => None,
+    };
+    alternatives.next().is_none().then_some((first, second))
+}
+
 pub fn expect(args: Args) -> i32 {
-    let Some(want) = args.bytes(2).and_then(parse_errno) else {
-        return bad_usage("expect: bad or missing ERRNO");
+    let Some((want, alt)) = args.bytes(2).and_then(parse_wanted) else {
+        return bad_usage("expect: bad or missing ERRNO[|ERRNO]");
     };
     let o = match LoadOpts::parse(args, 3) {
         Ok(o) => o,
@@ -156,7 +167,7 @@ pub fn expect(args: Args) -> i32 {
             return 1;
         }
     };
-    let pass = got == want;
+    let pass = got == want || alt == Some(got);
     let mut line = Line::out();
     line.s(if pass { "zbt: PASS " } else { "zbt: FAIL " })
         .c(o.kernel)
@@ -164,6 +175,9 @@ pub fn expect(args: Args) -> i32 {
         .rc(got);
     if !pass {
         line.s(", want ").rc(want);
+        if let Some(alt) = alt {
+            line.s(" or ").rc(alt);
+        }
     }
     line.end();
     if pass {

@@ -163,7 +163,7 @@ usage: zbt COMMAND ARGS...
       one kexec_file_load(2); without --initrd passes KEXEC_FILE_NO_INITRAMFS;
       --flags N replaces the computed flags. Prints 'zbt: load KERNEL: ok' or
       'zbt: load KERNEL: error -N (ENAME)'; exit status 0 or N (max 255).
-  expect ERRNO [load options] KERNEL
+  expect ERRNO[|ERRNO] [load options] KERNEL
       like load; ERRNO is 0, a name (EINVAL) or a number. Prints
       'zbt: PASS|FAIL KERNEL: got ...'; exits 0 on PASS, 1 on FAIL.
       A successful load is left loaded.
@@ -173,7 +173,7 @@ usage: zbt COMMAND ARGS...
       COUNT x (load, unload); times open+kexec_file_load+close of each load
   race COUNT KERNEL    parent and a forked child each load COUNT times
   vmcore-check PATH    sanity-check an arm64 ELF core dump (/proc/vmcore)
-  mutate IN OUT [--truncate N] [--set OFFSET:HEXBYTES]...
+  mutate IN OUT [--truncate N] [--set OFFSET:HEXBYTES]... [--fill OFFSET:LEN:HEXBYTE]...
       copy IN to OUT, truncate or extend it to N bytes, then patch bytes
 Numbers are decimal or 0x-hex.
 ";
