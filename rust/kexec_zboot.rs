@@ -29,6 +29,7 @@ use kernel::{
     error::{code::*, Error},
     ffi::{c_char, c_int, c_ulong, c_void},
     prelude::*,
+    time::Ktime,
 };
 
 pub mod format;
@@ -207,16 +208,19 @@ fn load_zboot(
     if image.is_crash() {
         check_crash_reservation(&zboot, others)?;
     }
+    let start = Ktime::ktime_get();
     let (kernel, header) = unpack(&zboot)?;
+    let unpack_us = (Ktime::ktime_get() - start).to_ns() / 1000;
     let data = KBox::new(LoaderData { kernel }, GFP_KERNEL).map_err(|_| Refusal::NoMemory {
         size: core::mem::size_of::<LoaderData>(),
     })?;
     place_kernel(image, &data.kernel, &header, others)?;
     pr_info!(
-        "{} payload of {} bytes decompressed to {} bytes (image_size {})\n",
+        "{} payload of {} bytes decompressed to {} bytes in {} us (image_size {})\n",
         zboot.method_name(),
         zboot.payload().len(),
         data.kernel.len(),
+        unpack_us,
         header.image_size()
     );
     Ok(data)

@@ -30,5 +30,7 @@ install_artifact "$build/obj/payload-kernel/arch/arm64/boot/vmlinuz.efi" "$artif
 install_artifact "$build/obj/payload-kernel-zstd/arch/arm64/boot/vmlinuz.efi" \
 	"$artifacts/vmlinuz-zstd.efi"
 
+"$top/scripts/sign-images.sh"
+
 say "kernels built in $((SECONDS - start))s; artifacts in $artifacts:"
 ls -l "$artifacts" | sed 1d | awk '{ printf "    %-24s %10d bytes\n", $9, $5 }'

@@ -25,3 +25,39 @@ sign trusted "$artifacts/vmlinuz-zstd.efi" "$artifacts/vmlinuz-zstd.signed.efi"
 sign untrusted "$artifacts/vmlinuz-gzip.efi" "$artifacts/vmlinuz-gzip.wrongkey.efi"
 sbverify --cert "$keys/trusted.crt" "$artifacts/vmlinuz-gzip.signed.efi" >/dev/null ||
 	die "sbverify does not accept $artifacts/vmlinuz-gzip.signed.efi"
+
+# Tampered copies of the signed image, for the accept/reject matrix.
+sig=$build/guest/sig
+mkdir -p "$sig"
+signed=$artifacts/vmlinuz-gzip.signed.efi
+if [ ! "$sig/.stamp" -nt "$signed" ]; then
+	say "making tampered copies of $(basename "$signed")"
+	cp "$signed" "$sig/stripped.efi"
+	sbattach --remove "$sig/stripped.efi"
+	offset=$(od -An -t u4 -j 8 -N 4 "$signed" | tr -d ' ')
+	size=$(od -An -t u4 -j 12 -N 4 "$signed" | tr -d ' ')
+	flip() { # FILE OFFSET: xor the byte at OFFSET with 0x55
+		local byte
+		byte=$(od -An -t u1 -j "$2" -N 1 "$1" | tr -d ' ')
+		printf "$(printf '\\%03o' $((byte ^ 0x55)))" |
+			dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+	}
+	cp "$signed" "$sig/payload-flipped.efi"
+	flip "$sig/payload-flipped.efi" $((offset + size / 2))
+	cp "$signed" "$sig/header-flipped.efi"
+	flip "$sig/header-flipped.efi" 16 # a reserved zboot header field
+	# A second (valid) signature in the certificate table: not tampering.
+	sbsign --key "$keys/trusted.key" --cert "$keys/trusted.crt" \
+		--output "$sig/second-signature.efi" "$signed" 2>/dev/null
+	# The signature blob appended once more after the certificate table.
+	python3 - "$signed" "$sig/signature-appended-twice.efi" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+security_dir = pe + 24 + 112 + 4 * 8  # PE32+: data directory 4
+offset, size = struct.unpack_from("<II", data, security_dir)
+open(sys.argv[2], "wb").write(data + data[offset:offset + size])
+PY
+	rm -f "$sig/signed-twice.efi"
+	touch "$sig/.stamp"
+fi

@@ -8,6 +8,7 @@
 #![no_std]
 #![no_main]
 
+mod bench;
 mod files;
 mod kexec;
 mod out;
@@ -175,6 +176,12 @@ usage: zbt COMMAND ARGS...
   vmcore-check PATH    sanity-check an arm64 ELF core dump (/proc/vmcore)
   mutate IN OUT [--truncate N] [--set OFFSET:HEXBYTES]... [--fill OFFSET:LEN:HEXBYTE]...
       copy IN to OUT, truncate or extend it to N bytes, then patch bytes
+  payload ZBOOT        write a zboot image's compressed payload to stdout
+  time-cmd COUNT [--unload] LABEL -- CMD [ARGS...]
+      COUNT x fork+execve CMD (must exit 0), timed like time-load; --unload
+      unloads the kexec image after each run, untimed
+  mem-load COUNT KERNEL
+      COUNT x (load, unload) while sampling /proc/meminfo: peak kernel memory
 Numbers are decimal or 0x-hex.
 ";
 
@@ -203,6 +210,9 @@ fn run(args: Args) -> i32 {
         b"race" => kexec::race(args),
         b"vmcore-check" => files::vmcore_check(args),
         b"mutate" => files::mutate(args),
+        b"payload" => bench::payload(args),
+        b"time-cmd" => bench::time_cmd(args),
+        b"mem-load" => bench::mem_load(args),
         b"help" | b"-h" | b"--help" => usage(),
         _ => bad_usage("unknown command"),
     }
