@@ -16,11 +16,12 @@ qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -smp 2 -m 1G -nographic \
 echo
 first=$(grep -m1 -o 'Linux version [^ ]*' "$log" || true)
 second=$(grep -o 'Linux version [^ ]*' "$log" | sed -n 2p || true)
-loader=$(grep -m1 -o 'kexec_file(zboot): .*' "$log" | tr -d '\r' || true)
+loader=$(grep -m1 -o 'kexec_file(zboot): .* payload of .*' "$log" | tr -d '\r' || true)
 if [ -n "$second" ] && grep -q 'ZBT: second kernel reached init' "$log"; then
 	say "first kernel:  ${first#Linux version }"
 	say "loader:        $loader"
 	say "second kernel: ${second#Linux version } (booted from $image, reached its init)"
+	say "its banner:    $(grep 'Linux version' "$log" | sed -n 2p | tr -d '\r')"
 else
 	die "the second kernel did not come up; see $log"
 fi

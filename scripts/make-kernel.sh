@@ -7,6 +7,11 @@
 #   vmlinuz-gzip.efi   zboot images of the second ("payload") kernel, as the
 #   vmlinuz-zstd.efi   kernel's own Makefile.zboot makes them
 #   payload-Image      the payload kernel as a raw Image
+#   vmlinuz-{gzip,zstd}.signed.efi, vmlinuz-gzip.wrongkey.efi
+#                      the payload zboot images signed with the test keys
+#   kexec, kexec-unpatched
+#                      static arm64 kexec-tools from Debian's source, with
+#                      and without tests/kexec-tools/*.patch
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 "$top/scripts/graft.sh"
@@ -31,6 +36,7 @@ install_artifact "$build/obj/payload-kernel-zstd/arch/arm64/boot/vmlinuz.efi" \
 	"$artifacts/vmlinuz-zstd.efi"
 
 "$top/scripts/sign-images.sh"
+"$top/scripts/build-kexec-tools.sh"
 
 say "kernels built in $((SECONDS - start))s; artifacts in $artifacts:"
 ls -l "$artifacts" | sed 1d | awk '{ printf "    %-24s %10d bytes\n", $9, $5 }'

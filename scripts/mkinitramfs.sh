@@ -3,6 +3,7 @@
 # usr/gen_init_cpio, so /dev/console needs no root on the host.
 #   mkinitramfs.sh OUT [GUEST_PATH=HOST_FILE]...
 # Always included: /init, busybox, the zbt helper, tests/guest/scenarios/.
+# Files given for /bin/ are executable.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 out=$1; shift
@@ -41,7 +42,11 @@ spec=$out.spec
 			echo "dir $dir 0755 0 0"
 			dir=$(dirname "$dir")
 		done
-		echo "file ${pair%%=*} ${pair#*=} 0644 0 0"
+		case ${pair%%=*} in
+		/bin/*) mode=0755 ;;
+		*) mode=0644 ;;
+		esac
+		echo "file ${pair%%=*} ${pair#*=} $mode 0 0"
 	done
 } | awk '!($1 == "dir" && seen[$2]++)' >"$spec"
 "$gen" "$spec" >"$out.tmp"

@@ -16,13 +16,16 @@ measures, in interleaved rounds:
   userspace    what kexec-tools >= 2.0.27 does: cut the payload out of the
                zboot file, decompress it with Debian's gzip/zstd into tmpfs,
                kexec_file_load(2) the result, remove it; timed end to end
-  memory       peak kernel memory during a load (MemFree drop, VmallocUsed
-               rise), sampled by zbt mem-load while a child makes the load
+  memory       peak kernel memory during a load: pages allocated minus
+               pages freed (/proc/vmstat), and VmallocUsed, sampled by zbt
+               mem-load as fast as it can while a child makes the load;
+               extra_mem_kib = zboot peak - raw peak of the same kernel
 
 Prints a table and, as its last line, one JSON object keyed by case. The
 targets are reported as met/missed, never turned into an exit status: the
 exit status is non-zero only when the benchmark could not run or its output
 is incomplete. Timings are medians (min in the table) over BENCH_REPS >= 5.
+BENCH_DEBIAN=0 leaves out the Debian kernel (no 35 MB download, ~30 s).
 """
 
 import json
@@ -72,8 +75,7 @@ KMSG_RE = re.compile(r"^ZBT: bench kmsg (\S+) .*kexec_file\(zboot\): (\w+) paylo
 
 
 def image_size(path):
-    """image_size of an arm64 Image (le64 at 0x10), or of a zboot image's
-    payload as the kernel log reports it."""
+    """image_size of an arm64 Image: le64 at 0x10."""
     with open(path, "rb") as f:
         head = f.read(64)
     return struct.unpack_from("<Q", head, 0x10)[0]

@@ -91,7 +91,7 @@ def sig_scenario(locked):
             r"got -\d+ \((?:" + row[column] + r")\)"
         expect.append(rf"ZBT: sig {row[0]}: PASS \S+: {got}; verifier: {row[3]}$")
     if locked:
-        expect += [r"zbt: load /images/vmlinuz-zstd\.signed\.efi: ok",
+        expect += [r"ZBT: kexec -s -l: ok",
                    rf"Linux version {SECOND_KERNEL}",
                    rf"ZBT: second kernel reached init: {SECOND_KERNEL}"]
     name = "sig-lockdown" if locked else "sig-unlocked"
@@ -151,6 +151,24 @@ def kdump_small_scenario():
         description="crashkernel=4M: refused before decompressing, both sizes named")
 
 
+def kexec_tools_scenario():
+    return Scenario(
+        "kexec-tools", "crashkernel=256M zbt.test=kexec-tools",
+        [r"Cannot determine the file type of /images/vmlinuz-zstd\.efi",
+         r"ZBT: unpatched kexec exit status 255 kexec_loaded=0",
+         r"do_kexec_file_load: unknown file type, passing /images/vmlinuz-zstd\.efi",
+         r"ZBT: kexec -s -p ok, kexec_crash_loaded=1",
+         r"ZBT: kexec -p -u ok, kexec_crash_loaded=0",
+         r"kexec_file\(zboot\): zstd payload of \d+ bytes decompressed",
+         r"do_kexec_file_load: unknown file type, passing /images/vmlinuz-zstd\.efi",
+         r"ZBT: kexec -s -l ok, kexec_loaded=1; kexec -e",
+         r"Starting new kernel",
+         rf"Linux version {SECOND_KERNEL}",
+         rf"ZBT: second kernel command line: .*zbt\.from=kexec-tools"],
+        description="kexec -s -p, kexec -p -u, kexec -s -l, kexec -e (patched "
+                    "kexec-tools); bookworm's refuses")
+
+
 GROUPS = {
     "core": [
         kunit_scenario,
@@ -174,6 +192,7 @@ GROUPS = {
     "kdump": [lambda: kdump_scenario("vmlinuz-zstd.efi", "zstd"),
               lambda: kdump_scenario("vmlinuz-gzip.efi", "gzip"),
               kdump_small_scenario],
+    "kexec-tools": [kexec_tools_scenario],
 }
 
 

@@ -40,9 +40,9 @@ else
 	row payload-byte-flipped 'EBADMSG|EFBIG' /sig/payload-flipped.efi
 fi
 if [ -n "$locked" ]; then
-	log "now kexec into the signed zstd image under lockdown"
+	log "now kexec -s -l the signed zstd image under lockdown, and kexec -e"
 	append="console=ttyAMA0 panic=-1 zbt.stage=2 zbt.from=vmlinuz-zstd.signed.efi"
-	zbt load --initrd /stage2.cpio --append "$append" /images/vmlinuz-zstd.signed.efi &&
-		zbt exec
+	kexec -s -l /images/vmlinuz-zstd.signed.efi --initrd=/stage2.cpio --append="$append" &&
+		log "kexec -s -l: ok" && kexec -e
 	fail "kexec into the signed image"
 fi
