@@ -142,10 +142,7 @@ unsafe extern "C" fn verify_sig(buf: *const c_char, len: c_ulong) -> c_int {
     if ret == 0 {
         pr_info!("PE signature verified\n");
     } else {
-        pr_info!(
-            "PE signature not verified: {:?}\n",
-            Error::from_errno(ret)
-        );
+        pr_info!("PE signature not verified: {:?}\n", Error::from_errno(ret));
     }
     ret
 }
@@ -367,7 +364,7 @@ impl KimageRef {
 
     fn nr_segments(&self) -> usize {
         // SAFETY: the pointer is valid by the type invariant.
-        unsafe { (*self.0).nr_segments as usize }
+        unsafe { (*self.0).nr_segments }
     }
 
     /// Address and size of segment `index`, which must exist.

@@ -19,6 +19,7 @@ suite() {
 	fi
 }
 
+suite "style: kernel clippy, rustfmt, checkpatch" "$top/scripts/check.sh"
 suite "host: cargo test, clippy, rustfmt" "$top/scripts/host-test.sh"
 suite "host: fuzz the parser (${FUZZ_SECONDS}s per target)" "$top/scripts/fuzz.sh" "$FUZZ_SECONDS"
 suite "QEMU: KUnit and end-to-end kexec" \

@@ -204,7 +204,6 @@ out:
 }
 #endif /* ZSTD_DECOMPRESS */
 
-
 #if IS_BUILTIN(CONFIG_XZ_DEC)
 #include <linux/xz.h>
 

@@ -76,7 +76,10 @@ fn cases() -> &'static [Case] {
         let dir = dump_dir();
         let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
         let mut lines = manifest.lines();
-        assert_eq!(lines.next(), Some("name\tprobe\tload\tflags\timage_len\talt"));
+        assert_eq!(
+            lines.next(),
+            Some("name\tprobe\tload\tflags\timage_len\talt")
+        );
         lines
             .map(|line| {
                 let fields: Vec<&str> = line.split('\t').collect();

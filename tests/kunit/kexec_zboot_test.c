@@ -289,6 +289,7 @@ static struct kunit_suite kexec_zboot_test_suite = {
 	.name = "kexec_zboot",
 	.test_cases = kexec_zboot_test_cases,
 };
+
 kunit_test_suite(kexec_zboot_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the arm64 zboot kexec_file loader");
