@@ -4,6 +4,7 @@
 #   Image              the test kernel: the zboot loader, its KUnit suite,
 #                      kexec, crash dumps, lockdown and kexec signature checks
 #   vmlinuz-test.efi   the test kernel's own zboot image (gzip)
+#   Image-hardened     the test kernel with KASAN and kmemleak
 #   vmlinuz-gzip.efi   zboot images of the second ("payload") kernel, as the
 #   vmlinuz-zstd.efi   kernel's own Makefile.zboot makes them
 #   payload-Image      the payload kernel as a raw Image
@@ -26,6 +27,9 @@ start=$SECONDS
 "$top/scripts/build-kernel.sh" test-kernel
 install_artifact "$build/obj/test-kernel/arch/arm64/boot/Image" "$artifacts/Image"
 install_artifact "$build/obj/test-kernel/arch/arm64/boot/vmlinuz.efi" "$artifacts/vmlinuz-test.efi"
+
+"$top/scripts/build-kernel.sh" hardened-kernel Image
+install_artifact "$build/obj/hardened-kernel/arch/arm64/boot/Image" "$artifacts/Image-hardened"
 
 "$top/scripts/build-kernel.sh" payload-kernel
 install_artifact "$build/obj/payload-kernel/arch/arm64/boot/Image" "$artifacts/payload-Image"

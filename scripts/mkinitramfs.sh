@@ -37,11 +37,14 @@ spec=$out.spec
 		echo "file /scenarios/$(basename "$f") $f 0644 0 0"
 	done
 	for pair in "$@"; do
+		# Parents before children: the kernel does not create missing ones.
 		dir=$(dirname "${pair%%=*}")
+		parents=()
 		while [ "$dir" != / ]; do
-			echo "dir $dir 0755 0 0"
+			parents=("dir $dir 0755 0 0" "${parents[@]}")
 			dir=$(dirname "$dir")
 		done
+		printf '%s\n' "${parents[@]}"
 		case ${pair%%=*} in
 		/bin/*) mode=0755 ;;
 		*) mode=0644 ;;

@@ -169,6 +169,51 @@ def kexec_tools_scenario():
                     "kexec-tools); bookworm's refuses")
 
 
+def hardened_scenario():
+    n = corpus_size()
+    cycles = 100
+    scn = Scenario(
+        "hardened", f"zbt.test=hardened zbt.cycles={cycles} zbt.image=vmlinuz-zstd.efi",
+        [r"Linux version 6\.12\.\d+-zboot-hardened",
+         r"ZBT: kmemleak baseline cleared",
+         rf"ZBT: corpus: {n} cases tried, {n} as expected",
+         rf"ZBT: cycles: {cycles} rounds, {2 * cycles} good loads, {cycles} unloads",
+         r"zbt: race /images/vmlinuz-gzip\.efi ok \d+ ebusy \d+ other 0",
+         r"ZBT: kmemleak: 0 new unreferenced objects",
+         r"zbt: load /images/vmlinuz-zstd\.efi: ok",
+         rf"Linux version {SECOND_KERNEL}",
+         rf"ZBT: second kernel reached init: {SECOND_KERNEL}"],
+        forbid=[r"^unreferenced object 0x"],
+        kernel=os.path.join(qemu.ARTIFACTS, "Image-hardened"),
+        timeout=2400,
+        description=f"KASAN+kmemleak: {n}-case corpus, {2 * cycles} loads, race, leak scan")
+    return scn
+
+
+def hardened_figures(result):
+    with open(result.log, errors="replace") as f:
+        log = f.read()
+    corpus = re.search(r"ZBT: corpus: (\d+) cases tried, (\d+) as expected \((\d+) good "
+                       r"loaded, (\d+) refused", log)
+    race = re.search(r"zbt: race \S+ ok (\d+) ebusy (\d+) other (\d+)", log)
+    leaks = re.search(r"ZBT: kmemleak: (\d+) new", log)
+    cycles = re.search(r"ZBT: cycles: \d+ rounds, (\d+) good loads, (\d+) unloads", log)
+    print("\nHardened boot (KASAN + kmemleak) figures")
+    if corpus:
+        print(f"  corpus cases tried          {corpus.group(1)}")
+        print(f"  refused with expected errno {corpus.group(4)}")
+        print(f"  good images loaded          {corpus.group(3)}")
+    if cycles:
+        print(f"  load/replace/unload cycles  {cycles.group(1)} loads, {cycles.group(2)} unloads")
+    if race:
+        print(f"  two-process race            ok {race.group(1)}, EBUSY {race.group(2)}, "
+              f"other {race.group(3)}")
+    print(f"  kmemleak leaks              {leaks.group(1) if leaks else 'not scanned'}")
+    print(f"  KASAN reports               {len(re.findall(r'BUG: KASAN', log))}")
+    print(f"  WARNING/BUG/Oops lines      "
+          f"{len(re.findall(r'WARNING:|BUG:|Oops', log))}")
+
+
 GROUPS = {
     "core": [
         kunit_scenario,
@@ -193,6 +238,7 @@ GROUPS = {
               lambda: kdump_scenario("vmlinuz-gzip.efi", "gzip"),
               kdump_small_scenario],
     "kexec-tools": [kexec_tools_scenario],
+    "hardened": [hardened_scenario],
 }
 
 
@@ -234,6 +280,9 @@ def main():
         print(f"    {'PASS' if result.ok else 'FAIL'} in {result.seconds:.1f}s"
               + ("" if result.ok else f": {result.reason} (log: {result.log})"), flush=True)
     print_sig_matrix(results)
+    for result in results:
+        if result.scenario.name == "hardened":
+            hardened_figures(result)
     qemu.print_table(results, "QEMU end-to-end results")
     failed = [r for r in results if not r.ok]
     print(f"\n{len(results) - len(failed)}/{len(results)} scenarios passed")
