@@ -18,7 +18,7 @@ packages=(
 	flex bison bc libssl-dev libelf-dev cpio kmod
 	gzip zstd xz-utils lz4 lzop bzip2 python3
 	qemu-system-arm sbsigntool openssl
-	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross dpkg-dev patch
 )
 
 missing=()
@@ -41,7 +41,7 @@ if ! ls "$build"/downloads/busybox-static_*_arm64.deb >/dev/null 2>&1; then
 		updated=
 	fi
 	[ -n "$updated" ] || apt_quiet update
-	(cd "$build/downloads" && apt-get -qq download busybox-static:arm64)
+	(cd "$build/downloads" && apt-get -qq -o APT::Sandbox::User=root download busybox-static:arm64)
 fi
 
 # bindgen: Debian's 0.60 is older than 6.12's minimum (0.65.1).
