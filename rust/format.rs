@@ -400,6 +400,57 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// The Linux error numbers refusals map to (asm-generic, as on arm64; the loader checks them
+/// against the kernel's at compile time).
+pub mod errno {
+    /// Exec format error.
+    pub const ENOEXEC: i32 = 8;
+    /// Out of memory.
+    pub const ENOMEM: i32 = 12;
+    /// Invalid argument.
+    pub const EINVAL: i32 = 22;
+    /// File too large.
+    pub const EFBIG: i32 = 27;
+    /// Not a data message.
+    pub const EBADMSG: i32 = 74;
+    /// Operation not supported.
+    pub const EOPNOTSUPP: i32 = 95;
+    /// Cannot assign requested address.
+    pub const EADDRNOTAVAIL: i32 = 99;
+}
+
+impl Refusal {
+    /// The (positive) errno for this refusal: the loader's only errno table.
+    pub fn errno(&self) -> i32 {
+        use errno::*;
+        match *self {
+            Refusal::NotZboot | Refusal::NotArm64Image => ENOEXEC,
+            Refusal::HeaderTruncated { .. }
+            | Refusal::PeHeaderOutOfBounds { .. }
+            | Refusal::NoPeSignature { .. }
+            | Refusal::WrongMachine { .. }
+            | Refusal::MethodNameUnterminated
+            | Refusal::MethodNameInvalid
+            | Refusal::PayloadOutOfBounds { .. }
+            | Refusal::SizeTrailerOutOfBounds
+            | Refusal::DeclaredSizeTooSmall { .. }
+            | Refusal::ImageTooShort { .. }
+            | Refusal::ZeroImageSize
+            | Refusal::ImageSizeTooSmall { .. }
+            | Refusal::EndiannessUnsupported { .. }
+            | Refusal::PageSizeUnsupported { .. } => EINVAL,
+            Refusal::UnsupportedMethod { .. } => EOPNOTSUPP,
+            Refusal::DeclaredSizeTooLarge { .. }
+            | Refusal::OutputOverflow { .. }
+            | Refusal::ImageSizeTooLarge { .. } => EFBIG,
+            Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => EBADMSG,
+            Refusal::NoMemory { .. } => ENOMEM,
+            Refusal::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
+            Refusal::NoPlacement { errno } => errno.saturating_neg(),
+        }
+    }
+}
+
 /// Reads a le32 at `offset`, or `None` past the end of `bytes`.
 fn le32(bytes: &[u8], offset: usize) -> Option<u32> {
     let end = offset.checked_add(4)?;

@@ -55,42 +55,22 @@ const VERIFY_SIG: bindings::kexec_verify_sig_t = Some(verify_sig);
 #[cfg(all(CONFIG_KEXEC_SIG, not(CONFIG_KEXEC_IMAGE_VERIFY_SIG)))]
 const VERIFY_SIG: bindings::kexec_verify_sig_t = None;
 
-/// The kernel error code for each refusal. The only place refusals become errno values.
+/// The kernel error code for a refusal ([`Refusal::errno`] holds the table).
 fn errno(refusal: &Refusal) -> Error {
-    match refusal {
-        Refusal::NotZboot => ENOEXEC,
-        Refusal::HeaderTruncated { .. }
-        | Refusal::PeHeaderOutOfBounds { .. }
-        | Refusal::NoPeSignature { .. }
-        | Refusal::WrongMachine { .. }
-        | Refusal::MethodNameUnterminated
-        | Refusal::MethodNameInvalid
-        | Refusal::PayloadOutOfBounds { .. }
-        | Refusal::SizeTrailerOutOfBounds
-        | Refusal::DeclaredSizeTooSmall { .. }
-        | Refusal::ImageTooShort { .. }
-        | Refusal::ZeroImageSize
-        | Refusal::ImageSizeTooSmall { .. }
-        | Refusal::EndiannessUnsupported { .. }
-        | Refusal::PageSizeUnsupported { .. } => EINVAL,
-        Refusal::NotArm64Image => ENOEXEC,
-        Refusal::UnsupportedMethod { .. } => error_code(bindings::EOPNOTSUPP),
-        Refusal::DeclaredSizeTooLarge { .. }
-        | Refusal::OutputOverflow { .. }
-        | Refusal::ImageSizeTooLarge { .. } => EFBIG,
-        Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => {
-            error_code(bindings::EBADMSG)
-        }
-        Refusal::NoMemory { .. } => ENOMEM,
-        Refusal::CrashReservationTooSmall { .. } => error_code(bindings::EADDRNOTAVAIL),
-        Refusal::NoPlacement { errno } => Error::from_errno(*errno),
-    }
+    Error::from_errno(-refusal.errno())
 }
 
-/// `-errno` as an [`Error`], for the codes `kernel::error::code` does not name in 6.12.
-fn error_code(errno: u32) -> Error {
-    Error::from_errno(-(errno as c_int))
-}
+// The pure parser names its errno values itself; they must be the kernel's.
+const _: () = {
+    use format::errno::*;
+    assert!(ENOEXEC == bindings::ENOEXEC as i32);
+    assert!(ENOMEM == bindings::ENOMEM as i32);
+    assert!(EINVAL == bindings::EINVAL as i32);
+    assert!(EFBIG == bindings::EFBIG as i32);
+    assert!(EBADMSG == bindings::EBADMSG as i32);
+    assert!(EOPNOTSUPP == bindings::EOPNOTSUPP as i32);
+    assert!(EADDRNOTAVAIL == bindings::EADDRNOTAVAIL as i32);
+};
 
 /// Logs why the file was refused and returns the error code for it.
 fn refuse(refusal: &Refusal) -> Error {

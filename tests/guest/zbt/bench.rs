@@ -3,9 +3,8 @@
 //! payload, time-cmd, mem-load.
 
 use crate::out::{errno_status, parse_num, Line};
-use crate::sys::{self, Errno, Fd};
+use crate::sys::{self, check, syscall, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::arch::asm;
 use core::ffi::{c_char, CStr};
 
 const NR_SCHED_SETAFFINITY: usize = 122;
@@ -19,46 +18,21 @@ const MAX_ITERS: usize = 1024;
 /// Most arguments time-cmd passes to the command it runs.
 const MAX_ARGS: usize = 64;
 
-/// Issues system call `nr` with up to four arguments (sys.rs keeps its own
-/// wrapper private; this is the same `svc #0` for the calls only we make).
-///
-/// # Safety
-///
-/// The arguments must be valid for system call `nr`: every pointer must
-/// reference memory valid for the accesses the kernel makes through it.
-#[inline(always)]
-unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
-    let ret: isize;
-    // SAFETY: `svc #0` enters the kernel, which preserves every register
-    // except x0 (the result); the caller vouches for the arguments.
-    unsafe {
-        asm!(
-            "svc #0",
-            in("x8") nr,
-            inlateout("x0") a0 => ret,
-            in("x1") a1,
-            in("x2") a2,
-            in("x3") a3,
-            options(nostack),
-        );
-    }
-    ret
-}
-
-fn check(ret: isize) -> sys::Result<usize> {
-    if (-4095..0).contains(&ret) {
-        Err(Errno(-ret as i32))
-    } else {
-        Ok(ret as usize)
-    }
-}
-
 /// Pins the calling thread to CPU `cpu` (best effort: a guest with fewer
 /// CPUs just keeps its mask).
 fn pin_to_cpu(cpu: usize) {
     let mask: u64 = 1 << (cpu % 64);
     // SAFETY: `mask` is a readable cpu set of 8 bytes, as the length says.
-    let ret = unsafe { syscall4(NR_SCHED_SETAFFINITY, 0, 8, &mask as *const u64 as usize, 0) };
+    let ret = unsafe {
+        syscall(
+            NR_SCHED_SETAFFINITY,
+            0,
+            8,
+            &mask as *const u64 as usize,
+            0,
+            0,
+        )
+    };
     // Ignored on purpose: pinning only makes the sampling steadier.
     let _ = check(ret);
 }
@@ -68,7 +42,16 @@ fn try_wait(pid: usize) -> sys::Result<Option<i32>> {
     let mut status = 0i32;
     loop {
         // SAFETY: `status` is a writable int; rusage is NULL.
-        let ret = unsafe { syscall4(NR_WAIT4, pid, &mut status as *mut i32 as usize, WNOHANG, 0) };
+        let ret = unsafe {
+            syscall(
+                NR_WAIT4,
+                pid,
+                &mut status as *mut i32 as usize,
+                WNOHANG,
+                0,
+                0,
+            )
+        };
         match check(ret) {
             Err(Errno(sys::EINTR)) => continue,
             Err(e) => return Err(e),
@@ -89,11 +72,12 @@ fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno 
     // arrays (checked above) of pointers to NUL-terminated strings that live
     // as long as the process (the initial stack, or static data).
     let ret = unsafe {
-        syscall4(
+        syscall(
             NR_EXECVE,
             path.as_ptr() as usize,
             argv.as_ptr() as usize,
             envp.as_ptr() as usize,
+            0,
             0,
         )
     };

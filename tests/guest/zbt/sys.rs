@@ -53,7 +53,7 @@ pub type Result<T> = core::result::Result<T, Errno>;
 /// The arguments must be valid for system call `nr`: every pointer must
 /// reference memory valid for the accesses the kernel makes through it.
 #[inline(always)]
-unsafe fn syscall(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
+pub unsafe fn syscall(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
     let ret: isize;
     // SAFETY: `svc #0` enters the kernel, which preserves every register
     // except x0 (the result); the caller vouches for the arguments.
@@ -72,7 +72,8 @@ unsafe fn syscall(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usi
     ret
 }
 
-fn check(ret: isize) -> Result<usize> {
+/// A raw system call result as `Ok(value)` or `Err(errno)`.
+pub fn check(ret: isize) -> Result<usize> {
     if (-4095..0).contains(&ret) {
         Err(Errno(-ret as i32))
     } else {

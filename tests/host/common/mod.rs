@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Helpers shared by the host test binaries: the errno mapping, a zboot file builder, host
-//! decompression and the location of the build's artifacts.
+//! Helpers shared by the host test binaries: a zboot file builder, host decompression and the
+//! location of the build's artifacts.
 
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
@@ -11,45 +11,13 @@ use std::path::{Path, PathBuf};
 
 use zboot_format::{Method, Refusal};
 
-pub const ENOEXEC: i32 = 8;
-pub const ENOMEM: i32 = 12;
-pub const EINVAL: i32 = 22;
-pub const EFBIG: i32 = 27;
-pub const EBADMSG: i32 = 74;
-pub const EOPNOTSUPP: i32 = 95;
-pub const EADDRNOTAVAIL: i32 = 99;
+// Not every test binary needs the errno names.
+#[allow(unused_imports)]
+pub use zboot_format::errno::*;
 
-/// `errno()` of `rust/kexec_zboot.rs`, as a positive number like `zboot_cases.py` writes it.
-///
-/// Kept in step with the kernel side by hand: the match has no wildcard, so a new `Refusal`
-/// variant fails to build here until someone decides its errno.
+/// The errno of a refusal, as a positive number like `zboot_cases.py` writes it.
 pub fn errno(refusal: &Refusal) -> i32 {
-    match refusal {
-        Refusal::NotZboot => ENOEXEC,
-        Refusal::HeaderTruncated { .. }
-        | Refusal::PeHeaderOutOfBounds { .. }
-        | Refusal::NoPeSignature { .. }
-        | Refusal::WrongMachine { .. }
-        | Refusal::MethodNameUnterminated
-        | Refusal::MethodNameInvalid
-        | Refusal::PayloadOutOfBounds { .. }
-        | Refusal::SizeTrailerOutOfBounds
-        | Refusal::DeclaredSizeTooSmall { .. }
-        | Refusal::ImageTooShort { .. }
-        | Refusal::ZeroImageSize
-        | Refusal::ImageSizeTooSmall { .. }
-        | Refusal::EndiannessUnsupported { .. }
-        | Refusal::PageSizeUnsupported { .. } => EINVAL,
-        Refusal::NotArm64Image => ENOEXEC,
-        Refusal::UnsupportedMethod { .. } => EOPNOTSUPP,
-        Refusal::DeclaredSizeTooLarge { .. }
-        | Refusal::OutputOverflow { .. }
-        | Refusal::ImageSizeTooLarge { .. } => EFBIG,
-        Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => EBADMSG,
-        Refusal::NoMemory { .. } => ENOMEM,
-        Refusal::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
-        Refusal::NoPlacement { errno } => -errno,
-    }
+    refusal.errno()
 }
 
 /// Where the hand-made zboot files put things.
