@@ -3,6 +3,7 @@
 # initramfs, test images, and the test initramfs build/guest/initramfs.cpio.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+cd "$top"
 g=$build/guest
 mkdir -p "$g/images"
 
@@ -10,6 +11,17 @@ mkdir -p "$g/images"
 
 # Inputs that are not kernels: a garbage file and an empty one.
 [ -s "$g/images/garbage.bin" ] || head -c 1M /dev/urandom >"$g/images/garbage.bin"
+# A zstd payload that honestly declares 400 MiB (of zeros): within the limit of
+# a 1 GiB guest, but not allocatable once the enomem scenario has filled RAM.
+if [ ! -s "$g/images/declares-400m.efi" ]; then
+	python3 - "$g/images/declares-400m.efi" <<'PY'
+import sys
+sys.path.insert(0, "scripts")
+import mkzboot
+stream, trailer = mkzboot.compress("zstd", bytes(400 << 20), fast=True)
+open(sys.argv[1], "wb").write(mkzboot.wrap("zstd", stream, trailer))
+PY
+fi
 : >"$g/images/empty"
 
 # The hostile-image corpus, generated from the payload kernel.
@@ -40,6 +52,7 @@ images=(
 	/bin/kexec-unpatched="$artifacts/kexec-unpatched"
 	/images/garbage.bin="$g/images/garbage.bin"
 	/images/empty="$g/images/empty"
+	/images/declares-400m.efi="$g/images/declares-400m.efi"
 	/stage2.cpio="$g/stage2.cpio"
 )
 "$top/scripts/mkinitramfs.sh" "$g/initramfs.cpio" "${images[@]}" "${corpus[@]}"
