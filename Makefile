@@ -55,7 +55,7 @@ check: kernel
 	@scripts/check.sh
 
 clean:
-	rm -rf build/obj build/artifacts build/guest build/logs build/patches rust/target
+	rm -rf build/obj build/artifacts build/guest build/logs build/patches build/cargo build/fuzz/target
 
 distclean:
-	rm -rf build rust/target rust/fuzz/target
+	rm -rf build

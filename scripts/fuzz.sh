@@ -7,9 +7,10 @@
 # build/tools on first use), seeds their corpora from the cases of
 # tests/corpus/zboot_cases.py (dumped by tests/host/dump_cases.py), and runs
 # each target for SECONDS (default 30). Prints the executions of each run;
-# exits non-zero when a target crashes (the input is kept in
-# rust/fuzz/artifacts/TARGET/, reproduce with
-# `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir rust/fuzz -s none TARGET FILE`).
+# exits non-zero when a target crashes. Everything it makes lives in
+# build/fuzz/: the targets' build (target/), the dumped cases, the corpora
+# (corpus/TARGET/, kept between runs) and crashing inputs (artifacts/TARGET/);
+# reproduce one with `build/fuzz/target/*/release/TARGET FILE`.
 #
 # cargo-fuzz needs nightly rustc flags; RUSTC_BOOTSTRAP=1 unlocks them on the
 # stable toolchain, whose rust-std ships the sanitizer runtimes. The targets
@@ -24,9 +25,11 @@ case $seconds in
 esac
 targets=(zboot_parse image_parse)
 fuzz_dir=$top/rust/fuzz
-cases=$top/rust/target/tmp/zboot-cases
-images=$top/rust/target/tmp/zboot-images
+work=$build/fuzz
+cases=$work/cases
+images=$work/images
 export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_DIR=$work/target
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
 	say "installing cargo-fuzz into $build/tools (a few minutes, once)"
@@ -37,8 +40,9 @@ say "cargo clippy on the fuzz targets"
 cargo clippy --quiet --manifest-path "$fuzz_dir/Cargo.toml" --all-targets -- -D warnings
 
 say "building fuzz targets"
-build_args=(--fuzz-dir "$fuzz_dir" --release --debug-assertions --sanitizer none)
-cargo fuzz build "${build_args[@]}"
+cargo fuzz build --fuzz-dir "$fuzz_dir" --target-dir "$CARGO_TARGET_DIR" \
+	--release --debug-assertions --sanitizer none
+bin_dir=$CARGO_TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release
 
 dumper=$top/tests/host/dump_cases.py
 stale=
@@ -52,8 +56,8 @@ if [ -n "$stale" ]; then
 fi
 
 say "seeding corpora from the dumped cases"
-mkdir -p "$fuzz_dir/corpus/zboot_parse" "$fuzz_dir/corpus/image_parse"
-cp "$cases"/*.efi "$fuzz_dir/corpus/zboot_parse/"
+mkdir -p "$work/corpus/zboot_parse" "$work/corpus/image_parse"
+cp "$cases"/*.efi "$work/corpus/zboot_parse/"
 for image in "$images"/*.img; do
 	name=$(basename "$image" .img)
 	# CPU feature byte (image_parse.rs): 0x1c = little-endian kernel, every
@@ -64,22 +68,22 @@ for image in "$images"/*.img; do
 		{
 			printf "\\x$cpu\\x00"
 			head -c 256 "$image"
-		} >"$fuzz_dir/corpus/image_parse/seed-$name-$cpu"
+		} >"$work/corpus/image_parse/seed-$name-$cpu"
 	done
 done
 
 failed=()
 for target in "${targets[@]}"; do
 	say "fuzzing $target for ${seconds}s"
-	log=$fuzz_dir/artifacts/$target.log
-	mkdir -p "$fuzz_dir/artifacts/$target"
+	log=$work/artifacts/$target.log
+	mkdir -p "$work/artifacts/$target"
 	status=0
-	cargo fuzz run "${build_args[@]}" "$target" -- \
+	"$bin_dir/$target" "$work/corpus/$target" -artifact_prefix="$work/artifacts/$target/" \
 		-max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1 || status=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
-	corpus=$(find "$fuzz_dir/corpus/$target" -type f | wc -l)
+	corpus=$(find "$work/corpus/$target" -type f | wc -l)
 	if [ "$status" -ne 0 ]; then
 		tail -n 40 "$log"
 		say "$target: CRASHED after ${runs:-?} executions (log: $log)"
@@ -90,6 +94,6 @@ for target in "${targets[@]}"; do
 done
 
 if [ ${#failed[@]} -ne 0 ]; then
-	die "fuzzing found crashes in: ${failed[*]} (inputs in $fuzz_dir/artifacts/)"
+	die "fuzzing found crashes in: ${failed[*]} (inputs in $work/artifacts/)"
 fi
 say "fuzzing done: no crashes"

@@ -10,6 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 export ZBOOT_ARTIFACTS=${ZBOOT_ARTIFACTS:-$artifacts}
+# Cargo's output goes under build/ with everything else generated.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$build/cargo}
 cd "$top/rust"
 start=$SECONDS
 
