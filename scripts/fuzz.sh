@@ -40,8 +40,7 @@ say "cargo clippy on the fuzz targets"
 cargo clippy --quiet --manifest-path "$fuzz_dir/Cargo.toml" --all-targets -- -D warnings
 
 say "building fuzz targets"
-cargo fuzz build --fuzz-dir "$fuzz_dir" --target-dir "$CARGO_TARGET_DIR" \
-	--release --debug-assertions --sanitizer none
+cargo fuzz build --fuzz-dir "$fuzz_dir" --release --debug-assertions --sanitizer none
 bin_dir=$CARGO_TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release
 
 dumper=$top/tests/host/dump_cases.py
