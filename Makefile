@@ -1,6 +1,7 @@
 # zboot-kexec-rs: the front door. Everything generated lands in build/.
 #
 #   make run      set up, build, and show a zboot kexec under QEMU
+#   make run-secureboot  the same under UEFI Secure Boot (firmware -> signed zboot -> kexec)
 #   make test     set up, build, and run every test (host, KUnit, QEMU)
 #   make kernel   build the kernels; artifacts in build/artifacts/
 #   make bench    load latency and memory: zboot vs raw Image vs userspace
@@ -13,7 +14,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 FUZZ_SECONDS ?= 600
 
-.PHONY: all help deps kernel guest run test host-test e2e kunit bench fuzz \
+.PHONY: all help deps kernel guest run run-secureboot test host-test e2e kunit bench fuzz \
 	patches check clean distclean
 
 all: help
@@ -32,6 +33,9 @@ guest: kernel
 
 run: guest
 	@scripts/demo.sh
+
+run-secureboot: guest
+	@scripts/demo-secureboot.sh
 
 host-test: kernel
 	@scripts/host-test.sh

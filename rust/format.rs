@@ -231,6 +231,11 @@ pub enum Refusal {
         /// Bytes requested.
         size: usize,
     },
+    /// The decompressor's own state could not be allocated.
+    DecoderNoMemory {
+        /// The compression name.
+        name: MethodName,
+    },
     /// The payload decompresses to more than its declared size.
     OutputOverflow {
         /// The declared uncompressed size.
@@ -281,8 +286,9 @@ pub enum Refusal {
         /// The image's page size in KiB.
         kib: u32,
     },
-    /// No place in memory fits the kernel and the other segments (`kexec_add_buffer` or
-    /// `load_other_segments` failed).
+    /// The kernel and the other segments could not be placed (`kexec_add_buffer` or
+    /// `load_other_segments` failed: no memory range fits them, or no memory for their
+    /// bookkeeping).
     NoPlacement {
         /// The kernel error code, negative.
         errno: i32,
@@ -346,6 +352,9 @@ impl fmt::Display for Refusal {
             Refusal::NoMemory { size } => {
                 write!(f, "cannot allocate {size} bytes for the decompressed image")
             }
+            Refusal::DecoderNoMemory { name } => {
+                write!(f, "cannot allocate the state of the {name} decompressor")
+            }
             Refusal::OutputOverflow { declared } => write!(
                 f,
                 "payload decompresses to more than its declared {declared} bytes"
@@ -394,7 +403,7 @@ impl fmt::Display for Refusal {
             }
             Refusal::NoPlacement { errno } => write!(
                 f,
-                "no memory range fits the kernel and its other segments ({errno})"
+                "cannot place the kernel and its other segments ({errno})"
             ),
         }
     }
@@ -444,7 +453,7 @@ impl Refusal {
             | Refusal::OutputOverflow { .. }
             | Refusal::ImageSizeTooLarge { .. } => EFBIG,
             Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => EBADMSG,
-            Refusal::NoMemory { .. } => ENOMEM,
+            Refusal::NoMemory { .. } | Refusal::DecoderNoMemory { .. } => ENOMEM,
             Refusal::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
             Refusal::NoPlacement { errno } => errno.saturating_neg(),
         }
@@ -552,6 +561,13 @@ impl<'a> Zboot<'a> {
         Refusal::UnsupportedMethod {
             name: self.method_name(),
             known: self.method().is_some(),
+        }
+    }
+
+    /// [`Refusal::DecoderNoMemory`] for this image's method.
+    pub fn decoder_no_memory(&self) -> Refusal {
+        Refusal::DecoderNoMemory {
+            name: self.method_name(),
         }
     }
 

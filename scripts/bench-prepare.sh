@@ -140,6 +140,10 @@ images=(
 	/images/payload-Image="$artifacts/payload-Image"
 	/images/vmlinuz-gzip.efi="$artifacts/vmlinuz-gzip.efi"
 	/images/vmlinuz-zstd.efi="$artifacts/vmlinuz-zstd.efi"
+	# kexec-tools 2.0.32 as released and with our series
+	# (scripts/build-kexec-tools.sh, run by make kernel)
+	/bin/kexec="$artifacts/kexec"
+	/bin/kexec-unpatched="$artifacts/kexec-unpatched"
 )
 kernel_deb() { # the newest cached cloud-arm64 kernel package, unsigned first
 	local d

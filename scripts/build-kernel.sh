@@ -9,13 +9,13 @@ set -euo pipefail
 flavour=$1; shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(Image vmlinuz.efi)
-obj=$build/obj/$flavour
+obj=$objroot/$flavour
 parent=$(sed -n 's/^# extends: *//p' "$top/scripts/config/$flavour.config")
 # A flavour that only changes a few options of its parent starts from a copy
 # of the parent's objects, so only what those options touch is rebuilt.
-if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$build/obj/$parent/vmlinux" ]; then
-	say "seeding $flavour objects from $parent"
-	cp -a "$build/obj/$parent" "$obj.tmp" && mv "$obj.tmp" "$obj"
+if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ]; then
+	say "seeding $ktree $flavour objects from $parent"
+	cp -a "$objroot/$parent" "$obj.tmp" && mv "$obj.tmp" "$obj"
 fi
 mkdir -p "$obj"
 
@@ -33,7 +33,7 @@ fi
 stamp=$obj/.zboot-config-inputs
 inputs=$({ cat "${fragments[@]}"; cat "$ksrc/.zboot-graft" 2>/dev/null || true; } | sha256sum)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; then
-	say "configuring $flavour kernel"
+	say "configuring $ktree $flavour kernel"
 	make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" allnoconfig >/dev/null
 	KCONFIG_CONFIG=$obj/.config "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		"$obj/.config" "${fragments[@]}" >"$obj/merge.log"
@@ -48,5 +48,5 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; th
 	[ -z "$bad" ] || die "$flavour config: not set as requested: $bad"
 	echo "$inputs" >"$stamp"
 fi
-say "building $flavour kernel (${targets[*]})"
+say "building $ktree $flavour kernel (${targets[*]})"
 make -s -C "$ksrc" O="$obj" "${kmake_args[@]}" "${targets[@]}"

@@ -1,28 +1,45 @@
 #!/usr/bin/env bash
-# Build static aarch64 kexec binaries from Debian's kexec-tools source package:
-#   build/artifacts/kexec            Debian's patches + tests/kexec-tools/*.patch
-#   build/artifacts/kexec-unpatched  Debian's patches only (what bookworm ships)
+# Build static aarch64 kexec binaries from Debian's kexec-tools source packages:
+#   build/artifacts/kexec            sid's 2.0.32 + Debian's patches
+#                                    + tests/kexec-tools/2.0.32/*.patch
+#   build/artifacts/kexec-unpatched  the same 2.0.32 without our series: what
+#                                    users of kexec-tools >= 2.0.27 run today
+#   build/artifacts/kexec-2.0.25     bookworm's 2.0.25 + Debian's patches
+#                                    + tests/kexec-tools/2.0.25/*.patch
+#   build/artifacts/kexec-2.0.25-unpatched
+#                                    bookworm's 2.0.25 as Debian ships it (it
+#                                    refuses zboot images)
+# Each is linked statically with zlib, the 2.0.32 ones with libzstd too (zstd
+# zboot images), from bookworm's zlib1g-dev:arm64 and libzstd-dev:arm64:
+# downloaded (never installed) and unpacked into build/kexec-tools/sysroot.
+# Only build/sbin/kexec is built.
 #
 # Usage: scripts/build-kexec-tools.sh [--force]
 #
-# The source comes from the newest kexec-tools in the deb-src twin of the
-# machine's apt sources, fetched with a private apt state under build/apt/ so
-# the system's apt configuration is left alone.  apt checks the downloaded
-# files' hashes against the Sources index, which is signed with the Debian
-# archive key (debian-archive-keyring): that is what vouches for them.
-# dpkg-source -x then checks the files against the .dsc and tries the .dsc's
-# own OpenPGP signature, which needs the uploader's key: bookworm's
-# debian-keyring (2022.12.24) does not have the key that signed the current
-# bookworm upload, so it is not installed and dpkg-source prints a "cannot
-# verify inline signature" warning.
+# Sources: 2.0.32 through the private apt state of scripts/apt-newer.sh (sid),
+# 2.0.25 through a private deb-src twin of the machine's own (bookworm) Debian
+# entries in build/apt/; `apt-get source --download-only` of the newest Debian
+# revision of that upstream version. apt checks each file's hash against the
+# Sources index, which is signed with the Debian archive key
+# (debian-archive-keyring): that is what vouches for them. dpkg-source -x then
+# also tries the .dsc's own OpenPGP signature, which needs the uploader's key
+# (debian-keyring, not installed): it warns "cannot verify inline signature".
 #
-# Idempotent: does nothing when both binaries are newer than this script and
-# the patches.  Everything it writes lives under build/.
+# If the mirror serves the .dsc and the upstream tarball but not the Debian
+# tarball of that revision (seen: sid's kexec-tools_2.0.32-3.debian.tar.xz
+# answered 404 while its .dsc was listed), the upstream tarball is used with
+# debian/ of the newest revision the mirror serves whole, and the patches of
+# its debian/patches/series that still apply; the ones that do not are named.
+#
+# Idempotent: a binary newer than this script and its patches is kept (no
+# network then); --force rebuilds them all. Everything lives under build/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/env.sh
 . "$top/scripts/env.sh"
+# shellcheck source=scripts/apt-newer.sh
+. "$top/scripts/apt-newer.sh"
 
 force=
 case "${1:-}" in
@@ -32,28 +49,42 @@ case "${1:-}" in
 esac
 
 patchdir=$top/tests/kexec-tools
-kbuild=$build/kexec-tools
-downloads=$build/downloads/kexec-tools
-aptdir=$build/apt
+kt=$build/kexec-tools
+dl=$build/downloads/kexec-tools
+sysroot=$kt/sysroot
 host=aarch64-linux-gnu
-outputs=("$artifacts/kexec" "$artifacts/kexec-unpatched")
 
-shopt -s nullglob
-patches=("$patchdir"/*.patch)
-shopt -u nullglob
-[ ${#patches[@]} -gt 0 ] || die "no patches in $patchdir"
+# name  output  upstream version  suite  series  zstd
+variants=(
+	"patched kexec 2.0.32 sid 2.0.32 yes"
+	"unpatched kexec-unpatched 2.0.32 sid - yes"
+	"2.0.25 kexec-2.0.25 2.0.25 bookworm 2.0.25 no"
+	"2.0.25-unpatched kexec-2.0.25-unpatched 2.0.25 bookworm - no"
+)
 
-up_to_date() {
-	local out dep
-	for out in "${outputs[@]}"; do
-		[ -f "$out" ] || return 1
-		for dep in "$0" "${patches[@]}"; do
-			[ "$out" -nt "$dep" ] || return 1
-		done
+series_of() { # dir or -: the patch files, in order (not the cover letter)
+	[ "$1" != - ] || return 0
+	find "$patchdir/$1" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort
+}
+
+fresh() { # output series
+	local out=$artifacts/$1 dep
+	[ -z "$force" ] && [ -f "$out" ] || return 1
+	for dep in "$0" $(series_of "$2"); do
+		[ "$out" -nt "$dep" ] || return 1
 	done
 }
-if [ -z "$force" ] && up_to_date; then
-	say "kexec-tools: ${artifacts#"$top"/}/kexec and kexec-unpatched are up to date"
+
+todo=()
+for v in "${variants[@]}"; do
+	read -r name out upstream suite series zstd <<<"$v"
+	if [ "$series" != - ] && [ -z "$(series_of "$series")" ]; then
+		die "no patches in ${patchdir#"$top"/}/$series"
+	fi
+	fresh "$out" "$series" || todo+=("$v")
+done
+if [ ${#todo[@]} -eq 0 ]; then
+	say "kexec-tools: ${artifacts#"$top"/}/kexec{,-unpatched,-2.0.25,-2.0.25-unpatched} are up to date"
 	exit 0
 fi
 
@@ -70,79 +101,233 @@ if [ ${#missing[@]} -gt 0 ]; then
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
 		--no-install-recommends "${missing[@]}" >/dev/null
 fi
+mkdir -p "$kt" "$dl" "$artifacts" "$build/downloads"
 
-# A private apt whose sources are deb-src twins of the system's Debian entries
-# (other repositories, e.g. vendors' binary-only ones, are left out).
-mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" \
-	"$aptdir/cache/archives/partial" "$downloads"
-rm -f "$aptdir"/sources.list.d/*
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	awk 'BEGIN { RS = ""; ORS = "\n\n" }
-	     /(^|\n)URIs:[^\n]*debian/ && !/(^|\n)Enabled:[ \t]*no/ {
-		     sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f" \
-		>"$aptdir/sources.list.d/$(basename "$f")"
-done
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-	[ -f "$f" ] || continue
-	sed -nE '/debian/s/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" \
-		>"$aptdir/sources.list.d/$(basename "$f" .list)-src.list"
-done
-grep -qs '^Types: deb-src\|^deb-src' "$aptdir"/sources.list.d/* ||
-	die "no Debian entries in /etc/apt/sources.list{,.d} to make deb-src ones from"
-apt_opts=(-o Dir::Etc::SourceList=/dev/null
-	-o Dir::Etc::SourceParts="$aptdir/sources.list.d"
-	-o Dir::State::Lists="$aptdir/lists"
-	-o Dir::Cache="$aptdir/cache")
-# Downloads land in build/, which apt's unprivileged _apt user cannot write;
-# as root, have apt download as root instead of warning about it per file.
-[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
-
-say "kexec-tools: updating the private deb-src index in build/apt"
-apt-get "${apt_opts[@]}" -qq update
-
-# The .dsc apt would fetch (newest version), then the source package itself.
-dsc=$(apt-get "${apt_opts[@]}" source --print-uris kexec-tools 2>/dev/null |
-	awk "/^'.*\\.dsc' /{print \$2; exit}")
-[ -n "$dsc" ] || die "apt-get source found no kexec-tools source package"
-say "kexec-tools: fetching ${dsc%.dsc}"
-(cd "$downloads" && apt-get "${apt_opts[@]}" -qq source --download-only kexec-tools >/dev/null)
-[ -f "$downloads/$dsc" ] || die "apt-get source did not fetch $dsc"
-
-# Unpack (dpkg-source applies debian/patches/series) and add our patches.
-unpack() { # dir
-	rm -rf "$1"
-	say "kexec-tools: unpacking $dsc into ${1#"$top"/}"
-	dpkg-source -x "$downloads/$dsc" "$1" 2>&1 |
-		{ grep -v '^dpkg-source: info:' || true; } | sed 's/^/    /' >&2
-	[ -f "$1/configure" ] || die "dpkg-source -x failed"
+# --- static zlib and libzstd for arm64 ----------------------------------------
+# Bookworm's, from the machine's own apt: built against the same glibc (2.36)
+# as libc6-dev-arm64-cross, so the static archives link.
+apt_dl_opts=(-qq)
+[ "$(id -u)" -ne 0 ] || apt_dl_opts+=(-o APT::Sandbox::User=root)
+apt_updated=
+newest_deb() { find "$build/downloads" -maxdepth 1 -name "$1_*_arm64.deb" | sort -V | tail -n1; }
+fetch_deb() { # NAME: NAME:arm64 into build/downloads/, once
+	[ -z "$(newest_deb "$1")" ] || return 0
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "kexec-tools: adding the arm64 dpkg architecture"
+		as_root dpkg --add-architecture arm64
+		apt_updated=
+	fi
+	say "kexec-tools: downloading $1:arm64"
+	if ! (cd "$build/downloads" && apt-get "${apt_dl_opts[@]}" download "$1:arm64" 2>/dev/null); then
+		[ -n "$apt_updated" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq update
+		apt_updated=1
+		(cd "$build/downloads" && apt-get "${apt_dl_opts[@]}" download "$1:arm64") ||
+			die "apt-get download $1:arm64 failed"
+	fi
+	[ -n "$(newest_deb "$1")" ] || die "apt-get download $1:arm64 left no .deb in build/downloads"
 }
-mkdir -p "$kbuild" "$artifacts"
-unpack "$kbuild/src-unpatched"
-unpack "$kbuild/src"
-for p in "${patches[@]}"; do
-	say "kexec-tools: applying ${p#"$top"/}"
-	patch -d "$kbuild/src" -p1 -s --no-backup-if-mismatch -i "$p"
+libdebs=()
+for p in zlib1g-dev libzstd-dev; do
+	fetch_deb "$p"
+	libdebs+=("$(newest_deb "$p")")
+done
+want=$(printf '%s\n' "${libdebs[@]##*/}")
+if [ "$(cat "$sysroot/.debs" 2>/dev/null)" != "$want" ]; then
+	say "kexec-tools: unpacking ${libdebs[*]##*/} into ${sysroot#"$top"/}"
+	rm -rf "$sysroot" "$sysroot.tmp"
+	mkdir -p "$sysroot.tmp"
+	for d in "${libdebs[@]}"; do dpkg-deb -x "$d" "$sysroot.tmp"; done
+	echo "$want" >"$sysroot.tmp/.debs"
+	mv "$sysroot.tmp" "$sysroot"
+fi
+libdir=$sysroot/usr/lib/$host
+for f in "$libdir/libz.a" "$libdir/libzstd.a" "$sysroot/usr/include/zlib.h" \
+	"$sysroot/usr/include/zstd.h"; do
+	[ -f "$f" ] || die "$f missing from ${libdebs[*]##*/}"
 done
 
-build_one() { # srcdir output
-	local src=$1 out=$2
-	say "kexec-tools: building ${out#"$top"/} (static $host)"
+# --- source packages ------------------------------------------------------------
+# The bookworm deb-src twin of the machine's Debian entries (other
+# repositories, e.g. vendors' binary-only ones, are left out).
+bookworm_aptdir=$build/apt
+bookworm_opts=(-o Dir::Etc::SourceList=/dev/null
+	-o Dir::Etc::SourceParts="$bookworm_aptdir/sources.list.d"
+	-o Dir::State::Lists="$bookworm_aptdir/lists"
+	-o Dir::Cache="$bookworm_aptdir/cache")
+[ "$(id -u)" -ne 0 ] || bookworm_opts+=(-o APT::Sandbox::User=root)
+bookworm_apt() { apt-get "${bookworm_opts[@]}" "$@"; }
+bookworm_apt_cache() { apt-cache "${bookworm_opts[@]}" "$@"; }
+bookworm_apt_update() {
+	mkdir -p "$bookworm_aptdir/sources.list.d" "$bookworm_aptdir/lists/partial" \
+		"$bookworm_aptdir/cache/archives/partial"
+	rm -f "$bookworm_aptdir"/sources.list.d/*
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		     /(^|\n)URIs:[^\n]*debian/ && !/(^|\n)Enabled:[ \t]*no/ {
+			     sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f" \
+			>"$bookworm_aptdir/sources.list.d/$(basename "$f")"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		sed -nE '/debian/s/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" \
+			>"$bookworm_aptdir/sources.list.d/$(basename "$f" .list)-src.list"
+	done
+	grep -qs '^Types: deb-src\|^deb-src' "$bookworm_aptdir"/sources.list.d/* ||
+		die "no Debian entries in /etc/apt/sources.list{,.d} to make deb-src ones from"
+	say "kexec-tools: updating the private deb-src index in ${bookworm_aptdir#"$top"/}"
+	bookworm_apt -qq update || die "apt-get update of ${bookworm_aptdir#"$top"/} failed"
+}
+
+# The files a .dsc lists (its Files: section).
+dsc_files() { awk '/^Files:/ { f = 1; next } /^[^ ]/ { f = 0 } f && NF == 3 { print $3 }' "$1"; }
+dsc_whole() { # DSC: every file it lists is in $dl
+	local f
+	[ -f "$1" ] || return 1
+	for f in $(dsc_files "$1"); do [ -f "$dl/$f" ] || return 1; done
+}
+dsc_of() { echo "$dl/kexec-tools_${1#*:}.dsc"; } # VERSION
+
+# fetch SUITE VERSION: apt-get source --download-only, into $dl; true if whole.
+fetch() {
+	local apt=${1}_apt
+	[ "$1" = sid ] && apt=newer_apt
+	dsc_whole "$(dsc_of "$2")" && return 0
+	say "kexec-tools: fetching kexec-tools $2 ($([ "$1" = sid ] && echo "trixie/sid apt" || echo "$1 deb-src"))"
+	(cd "$dl" && "$apt" -qq source --download-only "kexec-tools=$2" >/dev/null 2>"$kt/apt.err") ||
+		sed 's/^/    /' "$kt/apt.err" >&2
+	dsc_whole "$(dsc_of "$2")"
+}
+
+# Versions of kexec-tools in SUITE's Sources, newest first.
+versions() {
+	local cache=${1}_apt_cache
+	[ "$1" = sid ] && cache=newer_apt_cache
+	"$cache" showsrc kexec-tools 2>/dev/null | awk '/^Version:/ { print $2 }' | sort -uVr
+}
+
+declare -A updated=() picked=() packaging=()
+# pick SUITE UPSTREAM: sets picked[SUITE/UPSTREAM] to the Debian version whose
+# source is used, and packaging[...] to the version whose debian/ is used.
+pick() {
+	local suite=$1 up=$2 key=$1/$2 v orig all
+	[ -z "${picked[$key]:-}" ] || return 0
+	if [ -z "${updated[$suite]:-}" ]; then
+		if [ "$suite" = sid ]; then newer_apt_update; else bookworm_apt_update; fi
+		updated[$suite]=1
+	fi
+	mapfile -t all < <(versions "$suite")
+	for v in "${all[@]}"; do
+		case ${v#*:} in "$up"-*) picked[$key]=$v; break ;; esac
+	done
+	[ -n "${picked[$key]:-}" ] ||
+		die "no kexec-tools $up source package in $suite (found: ${all[*]:-none})"
+	if fetch "$suite" "${picked[$key]}"; then
+		packaging[$key]=${picked[$key]}
+		return 0
+	fi
+	[ -f "$(dsc_of "${picked[$key]}")" ] || die "apt-get source did not fetch kexec-tools ${picked[$key]}"
+	orig=$(dsc_files "$(dsc_of "${picked[$key]}")" | grep '\.orig\.tar\.' || true)
+	[ -n "$orig" ] && [ -f "$dl/$orig" ] ||
+		die "apt-get source did not fetch the upstream tarball of kexec-tools ${picked[$key]}"
+	for v in "${all[@]}"; do
+		[ "$v" != "${picked[$key]}" ] || continue
+		if fetch "$suite" "$v"; then
+			packaging[$key]=$v
+			say "kexec-tools: the Debian tarball of ${picked[$key]} is not on the mirror;" \
+				"using its upstream tarball with debian/ of $v"
+			return 0
+		fi
+	done
+	die "no kexec-tools source package in $suite can be fetched whole"
+}
+
+# unpack KEY DEST: the source tree, Debian's patches applied; writes DEST.SOURCE.
+unpack() {
+	local key=$1 dest=$2 v=${picked[$1]} pv=${packaging[$1]} dsc orig p skipped=()
+	dsc=$(dsc_of "$v")
+	rm -rf "$dest"
+	if [ "$v" = "$pv" ]; then
+		say "kexec-tools: unpacking kexec-tools $v into ${dest#"$top"/}"
+		dpkg-source -x "$dsc" "$dest" 2>&1 |
+			{ grep -v '^dpkg-source: info:' || true; } | sed 's/^/    /' >&2
+		[ -f "$dest/configure" ] || die "dpkg-source -x $dsc failed"
+		echo "kexec-tools $v (Debian source package, debian/patches applied by dpkg-source)" \
+			>"$dest.SOURCE"
+		return 0
+	fi
+	say "kexec-tools: unpacking the upstream tarball of $v with debian/ of $pv into ${dest#"$top"/}"
+	orig=$(dsc_files "$dsc" | grep '\.orig\.tar\.')
+	mkdir -p "$dest"
+	tar -xf "$dl/$orig" -C "$dest" --strip-components=1
+	tar -xf "$dl/$(dsc_files "$(dsc_of "$pv")" | grep '\.debian\.tar\.')" -C "$dest"
+	[ -f "$dest/configure" ] && [ -d "$dest/debian" ] || die "unpacking $orig failed"
+	while read -r p _; do
+		case $p in "" | \#*) continue ;; esac
+		if patch -d "$dest" -p1 -F0 -s --dry-run -i "debian/patches/$p" >/dev/null 2>&1; then
+			patch -d "$dest" -p1 -F0 -s --no-backup-if-mismatch -i "debian/patches/$p"
+		else
+			skipped+=("$p")
+		fi
+	done <"$dest/debian/patches/series"
+	[ ${#skipped[@]} -eq 0 ] ||
+		say "kexec-tools: Debian patches of $pv that do not apply to $v, left out: ${skipped[*]}"
+	echo "kexec-tools $v: upstream tarball + debian/patches of $pv" \
+		"(left out: ${skipped[*]:-none}); $v's Debian tarball was not on the mirror" \
+		>"$dest.SOURCE"
+}
+
+# --- build ------------------------------------------------------------------------
+build_one() { # name output upstream suite series zstd
+	local name=$1 out=$artifacts/$2 key=$4/$3 series=$5 zstd=$6 src p t0=$SECONDS
+	local conf=(--host=$host --without-xen --without-lzma --with-zlib)
+	pick "$4" "$3"
+	src=$kt/$name/src
+	mkdir -p "$kt/$name"
+	unpack "$key" "$src"
+	for p in $(series_of "$series"); do
+		say "kexec-tools: applying ${p#"$top"/}"
+		patch -d "$src" -p1 -F0 -s --no-backup-if-mismatch -i "$p" ||
+			die "${p#"$top"/} does not apply to kexec-tools ${picked[$key]}"
+		echo "  + ${p#"$top"/}" >>"$src.SOURCE"
+	done
+	if [ "$zstd" = yes ]; then conf+=(--with-zstd); else conf+=(--without-zstd); fi
+	say "kexec-tools: building ${out#"$top"/} (static $host, ${conf[*]:1})"
 	(
 		cd "$src"
-		./configure -q --host=$host --without-xen --without-zlib \
-			--without-lzma LDFLAGS=-static >configure.log 2>&1 ||
-			{ cat configure.log >&2; exit 1; }
+		./configure -q "${conf[@]}" CPPFLAGS="-I$sysroot/usr/include" \
+			LDFLAGS="-static -L$libdir" >configure.log 2>&1 ||
+			{ tail -30 configure.log >&2; tail -30 config.log >&2; exit 1; }
 		make -s -j"$jobs" build/sbin/kexec >make.log 2>&1 ||
 			{ tail -50 make.log >&2; exit 1; }
-	)
+	) || die "building kexec-tools ${picked[$key]} ($name) failed: see ${src#"$top"/}/{configure,make}.log"
+	grep -q '^#define HAVE_LIBZ 1' "$src/include/config.h" ||
+		die "$name: configure did not find the static zlib in ${sysroot#"$top"/}"
+	$host-nm "$src/build/sbin/kexec" >"$kt/$name/nm.txt"
+	grep -qw 'T inflate' "$kt/$name/nm.txt" || die "$name: zlib is not linked in"
+	if [ "$zstd" = yes ]; then
+		grep -q '^#define HAVE_LIBZSTD 1' "$src/include/config.h" ||
+			die "$name: configure did not find the static libzstd in ${sysroot#"$top"/}"
+		grep -qw 'T ZSTD_decompressStream' "$kt/$name/nm.txt" ||
+			die "$name: libzstd is not linked in"
+	fi
 	$host-strip -o "$out.tmp" "$src/build/sbin/kexec"
 	if $host-readelf -l "$out.tmp" | grep -q 'INTERP'; then
-		die "$out is not static"
+		die "${out#"$top"/} is not static"
 	fi
+	case $(file -b "$out.tmp") in
+	*"ARM aarch64"*"statically linked"*) ;;
+	*) die "${out#"$top"/} is not a static aarch64 ELF: $(file -b "$out.tmp")" ;;
+	esac
 	mv "$out.tmp" "$out"
-	say "kexec-tools: ${out#"$top"/}: $(file -b "$out")"
+	say "kexec-tools: ${out#"$top"/} built in $((SECONDS - t0))s: kexec-tools ${picked[$key]}," \
+		"$([ "$series" = - ] && echo "no patches of ours" || echo "tests/kexec-tools/$series"), static" \
+		"with zlib$([ "$zstd" = no ] || echo " and libzstd"); provenance in ${src#"$top"/}.SOURCE"
 }
-build_one "$kbuild/src" "$artifacts/kexec"
-build_one "$kbuild/src-unpatched" "$artifacts/kexec-unpatched"
-say "kexec-tools: done (${dsc%.dsc})"
+
+for v in "${todo[@]}"; do
+	# shellcheck disable=SC2086
+	build_one $v
+done
+say "kexec-tools: done"

@@ -39,7 +39,6 @@ images=(
 	/images/vmlinuz-gzip.efi="$artifacts/vmlinuz-gzip.efi"
 	/images/vmlinuz-zstd.efi="$artifacts/vmlinuz-zstd.efi"
 	/images/payload-Image="$artifacts/payload-Image"
-	/images/vmlinuz-test.efi="$artifacts/vmlinuz-test.efi"
 	/images/vmlinuz-gzip.signed.efi="$artifacts/vmlinuz-gzip.signed.efi"
 	/images/vmlinuz-zstd.signed.efi="$artifacts/vmlinuz-zstd.signed.efi"
 	/images/vmlinuz-gzip.wrongkey.efi="$artifacts/vmlinuz-gzip.wrongkey.efi"
@@ -50,10 +49,54 @@ images=(
 	/sig/second-signature.efi="$g/sig/second-signature.efi"
 	/bin/kexec="$artifacts/kexec"
 	/bin/kexec-unpatched="$artifacts/kexec-unpatched"
+	/bin/kexec-2.0.25="$artifacts/kexec-2.0.25"
+	/bin/kexec-2.0.25-unpatched="$artifacts/kexec-2.0.25-unpatched"
 	/images/garbage.bin="$g/images/garbage.bin"
 	/images/empty="$g/images/empty"
 	/images/declares-400m.efi="$g/images/declares-400m.efi"
 	/stage2.cpio="$g/stage2.cpio"
 )
+# --- Secure Boot (tests/guest/scenarios/secureboot*.sh) ----------------------
+# The payload zboot images signed with the firmware's db key
+# (scripts/sign-secureboot.sh; it signs only what changed).
+"$top/scripts/sign-secureboot.sh"
+images+=(
+	/images/vmlinuz-gzip.db-signed.efi="$artifacts/vmlinuz-gzip.db-signed.efi"
+	/images/vmlinuz-zstd.db-signed.efi="$artifacts/vmlinuz-zstd.db-signed.efi"
+)
+# --- end of Secure Boot -------------------------------------------------------
+# --- Faults and soak (tests/guest/scenarios/{faults,soak}.sh) -----------------
+# Small zboot images (a synthetic 256 KiB arm64 Image, gzip and zstd): a load
+# then costs the loader's and the kexec core's work, not decompression, so the
+# fail-nth sweep (one load per allocation point) and the 1000-cycle soak stay
+# short. They load like any image but cannot boot. Also the signature-flipped
+# copy of the signed image (scripts/sign-images.sh).
+for method in gzip zstd; do
+	small=$g/images/small-$method.efi
+	[ "$small" -nt "$top/scripts/mkzboot.py" ] && continue
+	python3 - "$method" "$small" <<'PY'
+import sys
+sys.path.insert(0, "scripts")
+import mkzboot
+method, out = sys.argv[1:3]
+image = mkzboot.pad_to_image_size(
+    mkzboot.synthetic_image(body_len=192 * 1024 - 64, bss_len=64 * 1024))
+stream, trailer = mkzboot.compress(method, image)
+open(out + ".tmp", "wb").write(mkzboot.wrap(method, stream, trailer))
+PY
+	mv "$small.tmp" "$small"
+done
+images+=(
+	/images/small-gzip.efi="$g/images/small-gzip.efi"
+	/images/small-zstd.efi="$g/images/small-zstd.efi"
+	/sig/signature-flipped.efi="$g/sig/signature-flipped.efi"
+)
+# --- end of faults and soak -----------------------------------------------------
+# Each test kernel's own zboot image (the refuse scenario loads it).
+while IFS= read -r zboot; do
+	images+=("/images/$zboot=$artifacts/$zboot")
+done < <(python3 -c 'import json, sys
+for k in json.load(open(sys.argv[1])): print(k["zboot"])' "$artifacts/kernels.json")
 "$top/scripts/mkinitramfs.sh" "$g/initramfs.cpio" "${images[@]}" "${corpus[@]}"
 say "guest initramfs: $(du -h "$g/initramfs.cpio" | cut -f1)"
+"$top/scripts/make-guest-systemd.sh"

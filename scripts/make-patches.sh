@@ -1,53 +1,56 @@
 #!/usr/bin/env bash
-# make patches: the kernel side of this project as a patch series against a
-# pristine linux-source-6.12 tree, in build/patches/ (git format-patch). The
-# series has no Signed-off-by: whoever submits it adds their own.
-#   0001 lib: bounded whole-buffer decompressors looked up by name
-#   0002 rust: bindings and helpers for kexec_file loaders
-#   0003 arm64: kexec_file: Rust loader for EFI zboot images (+ KUnit suite)
+# make patches: the kernel side of this project as one `git format-patch`
+# series per kernel tree, each against the pristine tree of that version, in
+# review order, with a cover letter:
+#   build/patches/6.12/  for linux-source-6.12 (any 6.12.y)
+#   build/patches/7.N/   for the 7.x tree make kernel uses (7.2 and 7.3 alike)
+# Every series is checked to `git am` onto the pristine files it touches. It
+# carries no Signed-off-by: whoever submits it adds their own.
+#
+#   make-patches.sh [6.12|7.N]...     (default: 6.12 and the 7.x tarball there is)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-tarball=/usr/src/linux-source-6.12.tar.xz
-out=$build/patches
-work=$build/patches.work
-rm -rf "$work" "$out"
-mkdir -p "$work" "$out"
 
-patch_files() { # the kernel files a patch in arch-arm64/patches/ changes
-	sed -n 's|^+++ b/||p' "$top/arch-arm64/patches/$1"
+trees=("$@")
+if [ ${#trees[@]} -eq 0 ]; then
+	trees=(6.12)
+	seven=$(ls "$build"/downloads/linux-source-7.*.tar.xz 2>/dev/null | sort -V | tail -n1 || true)
+	if [ -n "$seven" ]; then
+		seven=$(basename "$seven" .tar.xz)
+		trees+=("${seven#linux-source-}")
+	fi
+fi
+
+git_id=(-c user.name=zboot-kexec-rs -c user.email=dev@zboot-kexec-rs.invalid)
+export GIT_AUTHOR_NAME=zboot-kexec-rs GIT_AUTHOR_EMAIL=dev@zboot-kexec-rs.invalid
+export GIT_COMMITTER_NAME=zboot-kexec-rs GIT_COMMITTER_EMAIL=dev@zboot-kexec-rs.invalid
+
+# The loader's files as they are before its tests exist (patch "loader"), so
+# every step of the series builds: no tests module, no KUnit option, no test
+# objects.
+without_tests() { # KIND FILE
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+kind, path = sys.argv[1:3]
+text = open(path).read()
+if kind == "rust":
+    text = text.replace("#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]\nmod tests;\n\n", "")
+elif kind == "kconfig":
+    text = re.sub(r"\nconfig KEXEC_IMAGE_ZBOOT_KUNIT_TEST\n(?:(?:\t.*)?\n)*", "\n", text).rstrip("\n") + "\n"
+elif kind == "kbuild":
+    head, _, _ = text.partition("obj-$(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)")
+    text = head.rstrip("\n") + "\n"
+    text = re.sub(r"\n# This is the file for kernels.*?(?=\n\n)", "", text, flags=re.S)
+    text = re.sub(r"\n# Rust KUnit suites outside.*?(?=\n\n)", "", text, flags=re.S)
+    text = text.replace(" and its KUnit suites.", ".")
+open(path, "w").write(text)
+PY
 }
-changed=()
-for p in lib rust arm64; do
-	mapfile -t -O "${#changed[@]}" changed < <(patch_files "$p.patch")
-done
-changed+=(MAINTAINERS)
 
-say "extracting pristine files from $tarball"
-tar -C "$work" -xf "$tarball" --strip-components=1 \
-	"${changed[@]/#/linux-source-6.12/}"
-git -C "$work" init -q
-git -C "$work" -c user.name=zboot-kexec-rs -c user.email=dev@zboot-kexec-rs.invalid \
-	commit -q --allow-empty -m base
-git -C "$work" add -A
-git -C "$work" -c user.name=zboot-kexec-rs -c user.email=dev@zboot-kexec-rs.invalid \
-	commit -q -m "pristine linux-source-6.12 files"
-
-put() { # TREE_PATH REPO_PATH: add a new file to the series
-	mkdir -p "$work/$(dirname "$1")"
-	cp "$top/$2" "$work/$1"
-}
-commit() { # SUBJECT, body on stdin
-	git -C "$work" add -A
-	git -C "$work" -c user.name=zboot-kexec-rs -c user.email=dev@zboot-kexec-rs.invalid \
-		commit -q -F - <<<"$1
-
-$(cat)"
-}
-
-maintainers() { # F: lines to add to this series' MAINTAINERS entry
-	python3 - "$work/MAINTAINERS" "$@" <<'PY'
+maintainers() { # WORK F...: the series' MAINTAINERS entry, with these files
+	python3 - "$@" <<'PY'
 import sys
-path, files = sys.argv[1], sys.argv[2:]
+path, files = sys.argv[1] + "/MAINTAINERS", sys.argv[2:]
 text = open(path).read()
 title = "ARM64 EFI ZBOOT KEXEC LOADER (RUST)\n"
 if title not in text:
@@ -59,110 +62,147 @@ if title not in text:
 head, rest = text.split(title, 1)
 block, tail = rest.split("\n\n", 1)
 lines = block.split("\n") + [f"F:\t{f}" for f in files]
-fields = [l for l in lines if not l.startswith("F:")] + sorted(l for l in lines if l.startswith("F:"))
+fields = [l for l in lines if not l.startswith("F:")] + sorted(set(l for l in lines if l.startswith("F:")))
 open(path, "w").write(head + title + "\n".join(fields) + "\n\n" + tail)
 PY
 }
 
-patch -d "$work" -p1 -s <"$top/arch-arm64/patches/lib.patch"
-put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
-put include/linux/decompress/bounded.h arch-arm64/include/linux/decompress/bounded.h
-maintainers include/linux/decompress/bounded.h lib/decompress_bounded.c
-commit "lib: add bounded whole-buffer decompressors looked up by name" <<'EOF'
-The decompressors in lib/decompress_*.c serve the boot path: they are
-__init, and given an output buffer and no flush callback, nothing bounds
-what they write. A loader that decompresses untrusted input after boot,
-such as kexec_file_load() of a compressed kernel, needs the opposite.
+series() { # TREE
+	local tree=$1 tarball kside out work top_dir version
+	case $tree in
+	6.12) tarball=/usr/src/linux-source-6.12.tar.xz kside=$top/arch-arm64/6.12 ;;
+	7.*) tarball=$build/downloads/linux-source-$tree.tar.xz kside=$top/arch-arm64/7.x ;;
+	*) die "no kernel tree $tree" ;;
+	esac
+	[ -f "$tarball" ] || die "$tarball missing (make kernel fetches it)"
+	out=$build/patches/$tree
+	work=$build/patches.work/$tree
+	rm -rf "$work" "$out"
+	mkdir -p "$work" "$out"
+	top_dir=linux-source-$tree
 
-Add decompress_method_by_name(), which returns a decompress_bounded_fn:
-one call that decompresses a whole buffer into another, never writes
-past the output size, and fails with -EFBIG when the output does not
-fit, -EBADMSG when the stream is corrupt, truncated, fails its checksum
-or has trailing bytes. The methods drive the runtime libraries in
-single-call mode, so the output buffer is the window: no staging buffer
-and no window allocation, even for "zstd -22 --ultra" streams with
-their 128 MiB window. A method is offered when its library is built in:
+	# Only the files the series changes are extracted: the pristine base.
+	local changed=(MAINTAINERS)
+	for p in "$kside"/patches/*.patch; do
+		mapfile -t -O "${#changed[@]}" changed < <(sed -n 's|^+++ b/||p' "$p")
+	done
+	mapfile -t changed < <(printf '%s\n' "${changed[@]}" | sort -u)
+	say "$tree: extracting the pristine files the series touches from $(basename "$tarball")"
+	tar -C "$work" -xf "$tarball" --strip-components=1 "${changed[@]/#/$top_dir/}"
+	git -C "$work" init -q
+	git -C "$work" add -A
+	git -C "$work" "${git_id[@]}" commit -q -m "pristine $top_dir files"
+	local base
+	base=$(git -C "$work" rev-parse HEAD)
 
-  gzip    zlib_inflate(), CRC32 and ISIZE checked
-  zstd    zstd_decompress_dctx() (also "zstd22"), content checksum checked
-  xzkern  xz_dec_run() in XZ_SINGLE mode; the stream's index is read
-          first to refuse an oversized stream before decoding
-  lzma    the MicroLZMA decoder over a legacy .lzma stream; the format
-          has no checksum and its end marker cannot be parsed, so a few
-          surplus bytes go unnoticed (the output is bounded all the same)
-  lz4     the legacy "lz4 -l" format over LZ4_decompress_safe()
-  lzo     the lzop format over lzo1x_decompress_safe(), with the header
-          and block checksums checked
+	put() { # TREE_PATH REPO_PATH
+		mkdir -p "$work/$(dirname "$1")"
+		cp "$top/$2" "$work/$1"
+	}
+	apply() { patch -d "$work" -p1 -s --no-backup-if-mismatch <"$kside/patches/$1.patch"; }
+	commit() { # SUBJECT; body on stdin
+		git -C "$work" add -A
+		git -C "$work" "${git_id[@]}" commit -q -F - <<<"$1
 
-These are the names zboot images carry (drivers/firmware/efi/libstub/
-Makefile.zboot), the first user.
-EOF
+$(cat)"
+	}
+	local d=arch/arm64/kernel/kexec_zboot
 
-patch -d "$work" -p1 -s <"$top/arch-arm64/patches/rust.patch"
-put rust/helpers/cpufeature.c arch-arm64/rust/helpers/cpufeature.c
-maintainers rust/helpers/cpufeature.c
-commit "rust: add bindings and helpers for kexec_file loaders" <<'EOF'
-A kexec_file loader written in Rust needs <linux/kexec.h> (kexec_buf,
-kexec_add_buffer(), the arm64 load_other_segments()), <linux/mm.h>
-(si_meminfo()), the bounded decompressors of
-<linux/decompress/bounded.h>, and the arm64 CPU feature checks that
-kexec_image.c applies to an Image header, which are static inline and
-need helpers.
+	# 1. lib: bounded decompressors.
+	apply lib
+	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
+	put include/linux/decompress/bounded.h arch-arm64/include/linux/decompress/bounded.h
+	maintainers "$work" include/linux/decompress/bounded.h lib/decompress_bounded.c
+	commit "lib: add bounded whole-buffer decompressors looked up by name" \
+		<"$top/arch-arm64/commits/lib.txt"
 
-It also allocates buffers sized by a file that nobody has vouched for
-yet, so add __GFP_RETRY_MAYFAIL to the allocation flags: with it a
-large vmalloc() fails with an error instead of invoking the OOM killer.
-EOF
+	# 2. (6.12) rust: time.
+	if [ -f "$kside/patches/time.patch" ]; then
+		apply time
+		commit "rust: time: add a monotonic Instant and Delta" <"$top/arch-arm64/commits/time.txt"
+	fi
 
-patch -d "$work" -p1 -s <"$top/arch-arm64/patches/arm64.patch"
-d=arch/arm64/kernel/kexec_zboot
-put $d/Kconfig Kconfig
-put $d/Kbuild Kbuild
-put $d/kexec_zboot.rs rust/kexec_zboot.rs
-put $d/format.rs rust/format.rs
-put $d/kexec_zboot_test.c tests/kunit/kexec_zboot_test.c
-put $d/kexec_zboot_test.h tests/kunit/kexec_zboot_test.h
-put $d/kexec_zboot_vectors.S tests/kunit/kexec_zboot_vectors.S
-put $d/mkvectors.py tests/kunit/mkvectors.py
-put $d/mkzboot.py scripts/mkzboot.py
-put $d/zboot_cases.py tests/corpus/zboot_cases.py
-chmod +x "$work/$d/mkvectors.py" "$work/$d/mkzboot.py"
-maintainers $d/
-commit "arm64: kexec_file: add a Rust loader for EFI zboot images" <<'EOF'
-arm64 distributions ship vmlinuz.efi as an EFI zboot image: a PE/COFF
-file wrapping a compressed Image. kexec_file_load() refuses it with
--EINVAL, and user space can only decompress it and hand the kernel the
-inner Image, which drops the PE signature: on a locked-down or
-KEXEC_SIG_FORCE system there is then no way to kexec such a kernel.
+	# 3. rust: kernel::decompress and kernel::kexec.
+	apply rust
+	put rust/helpers/cpufeature.c "${kside#"$top"/}/rust/helpers/cpufeature.c"
+	put rust/kernel/decompress.rs arch-arm64/rust/kernel/decompress.rs
+	put rust/kernel/kexec.rs arch-arm64/rust/kernel/kexec.rs
+	put rust/kernel/kexec/cma.rs "${kside#"$top"/}/rust/kernel/kexec/cma.rs"
+	maintainers "$work" rust/helpers/cpufeature.c rust/kernel/decompress.rs rust/kernel/kexec.rs \
+		rust/kernel/kexec/
+	commit "rust: add kexec_file loader and bounded decompression abstractions" \
+		<"$top/arch-arm64/commits/rust-$(basename "$kside").txt"
 
-Add a kexec_file_ops for zboot images, written in Rust and listed
-before kexec_image_ops:
+	# 4. arm64: the loader.
+	apply arm64
+	put $d/Kconfig Kconfig
+	without_tests kconfig "$work/$d/Kconfig"
+	put $d/Kbuild "$(awk '$1 == "'$d'/Kbuild" { print $2 }' "$kside/files")"
+	without_tests kbuild "$work/$d/Kbuild"
+	put $d/kexec_zboot.rs rust/kexec_zboot.rs
+	without_tests rust "$work/$d/kexec_zboot.rs"
+	put $d/format.rs rust/format.rs
+	maintainers "$work" $d/Kbuild $d/Kconfig $d/format.rs $d/kexec_zboot.rs
+	commit "arm64: kexec_file: add a Rust loader for EFI zboot images" \
+		<"$top/arch-arm64/commits/arm64.txt"
 
-- probe checks the zboot header with checked arithmetic (payload and
-  size trailer inside the file, a well-formed compression name, an
-  arm64 PE header) and returns -ENOEXEC for anything else, so raw
-  Images still go to kexec_image_ops;
-- verify_sig runs the PE verifier on the file as it is, before any of
-  it is decompressed, and logs its verdict;
-- load caps the declared size (512 MiB, and half of RAM), allocates it
-  with __GFP_RETRY_MAYFAIL | __GFP_NOWARN, decompresses the payload with
-  a bounded decompressor from decompress_method_by_name(), checks the
-  result as an arm64 Image (exact declared length, magic, image_size)
-  and against the CPU as kexec_image.c does, then places it with
-  kexec_add_buffer() and load_other_segments(), retrying holes. A crash
-  kernel that cannot fit the crashkernel= reservation is refused before
-  anything is decompressed;
-- cleanup frees the decompressed image once the core has copied it.
+	# 5. arm64: KEXEC_SIG_FORCE.
+	apply sigforce
+	commit "arm64: kexec_file: allow KEXEC_SIG_FORCE" <"$top/arch-arm64/commits/sigforce.txt"
 
-The parsing lives in format.rs: safe, without kernel calls, so the same
-file also builds on the host for unit tests and fuzzing. Every refusal
-logs one line naming the reason and maps to one errno in one place.
+	# 6. The KUnit suites.
+	put $d/Kconfig Kconfig
+	put $d/Kbuild "$(awk '$1 == "'$d'/Kbuild" { print $2 }' "$kside/files")"
+	put $d/kexec_zboot.rs rust/kexec_zboot.rs
+	local tree_path repo_path tests=()
+	while read -r tree_path repo_path; do
+		case $tree_path in
+		"$d"/*test* | "$d"/*vectors* | "$d"/*.py | "$d"/tests.rs)
+			put "$tree_path" "$repo_path"
+			tests+=("$tree_path")
+			;;
+		esac
+	done < <(cat "$top/arch-arm64/files" "$kside/files" | sed -e 's/#.*//' -e '/^[[:space:]]*$/d')
+	chmod +x "$work/$d/mkvectors.py" "$work/$d/mkzboot.py"
+	maintainers "$work" "${tests[@]}"
+	commit "arm64: kexec_file: add KUnit tests for the zboot loader" \
+		<"$top/arch-arm64/commits/tests-$(basename "$kside").txt"
 
-The KUnit suite probes, parses and decompresses good and hostile zboot
-images made at build time (mkvectors.py) from a synthetic Image, and
-checks that no decompressor writes past its output buffer.
-EOF
+	git -C "$work" format-patch -q --cover-letter -o "$out" "$base"
+	cover "$tree" "$out"/0000-cover-letter.patch "$base" "$work"
 
-git -C "$work" format-patch -q -o "$out" HEAD~3
-say "patch series in $out:"
-ls "$out" | sed 's/^/    /'
+	# The series applies to the pristine files with git am.
+	local check=$build/patches.work/$tree-am
+	rm -rf "$check" && mkdir -p "$check"
+	tar -C "$check" -xf "$tarball" --strip-components=1 "${changed[@]/#/$top_dir/}"
+	git -C "$check" init -q && git -C "$check" add -A &&
+		git -C "$check" "${git_id[@]}" commit -q -m base
+	git -C "$check" "${git_id[@]}" am -q "$out"/00[0-9][1-9]-*.patch ||
+		die "$tree: the series does not git am onto pristine $top_dir"
+	rm -rf "$check"
+	say "$tree: $(ls "$out" | wc -l) files in ${out#"$top"/} (applies with git am):"
+	ls "$out" | sed 's/^/    /'
+}
+
+cover() { # TREE FILE BASE WORK: the cover letter's subject and body
+	python3 - "$@" "$top/arch-arm64/commits/cover.txt" <<'PY'
+import re, subprocess, sys
+tree, path, base, work, template = sys.argv[1:6]
+text = open(path).read()
+body = open(template).read()
+kernel = f"Linux {tree}" + (" LTS" if tree == "6.12" else "")
+subject, _, body = body.partition("\n\n")
+import textwrap
+paragraphs = body.split("\n\n")
+body = "\n\n".join(textwrap.fill(p.replace("@KERNEL@", kernel).replace("\n", " "), 72)
+                     if "@KERNEL@" in p else p for p in paragraphs)
+text = text.replace("*** SUBJECT HERE ***", subject.replace("@KERNEL@", kernel))
+text = text.replace("*** BLURB HERE ***", body.rstrip("\n"))
+open(path, "w").write(text)
+PY
+}
+
+for tree in "${trees[@]}"; do
+	series "$tree"
+done
+rm -rf "$build/patches.work"

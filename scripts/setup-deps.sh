@@ -19,6 +19,7 @@ packages=(
 	gzip zstd xz-utils lz4 lzop bzip2 python3
 	qemu-system-arm sbsigntool openssl
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross dpkg-dev patch
+	qemu-efi-aarch64 # UEFI firmware (AAVMF) + snakeoil Secure Boot keys
 )
 
 missing=()

@@ -61,3 +61,22 @@ PY
 	rm -f "$sig/signed-twice.efi"
 	touch "$sig/.stamp"
 fi
+
+# One byte of the RSA signature itself flipped (the PKCS#7 blob ends with the
+# signer's 256-byte encryptedDigest), for the KEXEC_SIG_FORCE matrix: the
+# certificate table still parses, the signature no longer matches.
+if [ ! "$sig/signature-flipped.efi" -nt "$signed" ]; then
+	python3 - "$signed" "$sig/signature-flipped.efi.tmp" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+offset, size = struct.unpack_from("<II", data, pe + 24 + 112 + 4 * 8)
+der = offset + 8  # after WIN_CERTIFICATE's dwLength, wRevision, wCertificateType
+if data[der:der + 2] != b"\x30\x82":
+    sys.exit(f"{sys.argv[1]}: no DER SEQUENCE in the certificate table")
+end = der + 4 + struct.unpack_from(">H", data, der + 2)[0]
+data[end - 16] ^= 0x55
+open(sys.argv[2], "wb").write(data)
+PY
+	mv "$sig/signature-flipped.efi.tmp" "$sig/signature-flipped.efi"
+fi

@@ -121,7 +121,7 @@ static int gunzip_bounded(const u8 *in, size_t in_len, u8 *out,
 	if (in_len - hdr_len < GZIP_TRAILER_LEN)
 		return -EBADMSG;
 
-	strm.workspace = kvmalloc(zlib_inflate_workspacesize(), GFP_KERNEL);
+	strm.workspace = kvmalloc(zlib_inflate_workspacesize(), GFP_KERNEL | __GFP_NOWARN);
 	if (!strm.workspace)
 		return -ENOMEM;
 	zret = zlib_inflateInit2(&strm, -MAX_WBITS);
@@ -170,7 +170,7 @@ static int unzstd_bounded(const u8 *in, size_t in_len, u8 *out,
 			  size_t out_size, size_t *out_len)
 {
 	size_t ws_size = zstd_dctx_workspace_bound();
-	void *ws = kvmalloc(ws_size, GFP_KERNEL);
+	void *ws = kvmalloc(ws_size, GFP_KERNEL | __GFP_NOWARN);
 	zstd_dctx *dctx;
 	size_t ret;
 	int err = 0;

@@ -2,22 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 """QEMU end-to-end tests of the zboot kexec_file loader.
 
-    e2e.py [SCENARIO|GROUP]...     (default: every scenario)
+    e2e.py [--kernel NAME]... [--jobs N] [SCENARIO|GROUP]...
+                                         (default: every scenario, every kernel)
 
-Boots build/artifacts/Image (the test kernel) once per scenario with the
-test initramfs (scripts/mkinitramfs.sh) and a command line naming the
-scenario; prints a table and exits non-zero if any scenario failed.
+Boots each test kernel of build/artifacts/kernels.json (6.12 LTS and the
+current 7.x) once per scenario with the test initramfs (scripts/make-guest.sh)
+and a command line naming the scenario; prints a table and exits non-zero if
+any scenario failed. Scenario groups live here and in the *_e2e.py modules
+beside this file (each exports GROUPS and, optionally, report(results)).
 """
 
+import argparse
+import importlib
 import os
 import re
 import subprocess
 import sys
 
+import kernels
 import qemu
+from kernels import SECOND_KERNEL
 from qemu import Scenario
 
-SECOND_KERNEL = r"6\.12\.\d+-zboot-payload"
+# The KUnit suites, on every kernel: the decompressors and the ops table in C;
+# the loader's own tests ("kexec_zboot") are Rust #[kunit_tests] on 7.x and, on
+# 6.12 (no #[kunit_tests] yet), a C suite through the loader's test bridge; the
+# kernel crate's doctests, kernel::kexec's and kernel::decompress's among them.
+KUNIT_SUITES = ["decompress_bounded", "kexec_zboot_ops", "kexec_zboot", "rust_doctests_kernel"]
+
+
+def on(kernel, scn):
+    """`scn` as it runs on `kernel`."""
+    scn.group = kernel.name
+    if scn.kernel == os.path.join(qemu.ARTIFACTS, "Image"):
+        scn.kernel = kernel.image
+    scn.cmdline = f"{scn.cmdline} zbt.kernel={kernel.name}"
+    return scn
 
 
 def kexec_scenario(name, image, zboot_method, description):
@@ -39,13 +59,13 @@ def kexec_scenario(name, image, zboot_method, description):
                     description=description)
 
 
-def kunit_scenario():
+def kunit_scenario(kernel):
+    # The suites' order is link order, which differs between the trees: each
+    # suite's summary is checked on its own afterwards (kunit_tap_ok).
     return Scenario("kunit", "kunit.enable=1 zbt.test=none",
-                    [r"# kexec_zboot: pass:\d+ fail:0 skip:0 total:\d+",
-                     r"# Totals: pass:\d+ fail:0 skip:0 total:\d+",
-                     r"ZBT: end of scenario none"],
+                    [r"# Totals: pass:\d+ fail:0 skip:0 total:\d+", r"ZBT: end of scenario none"],
                     forbid=[r"not ok \d+"],
-                    description="KUnit suite kexec_zboot, TAP parsed by kunit.py")
+                    description=f"KUnit suites {', '.join(KUNIT_SUITES)}, TAP parsed by kunit.py")
 
 
 def corpus_size():
@@ -106,18 +126,20 @@ def print_sig_matrix(results):
     for r in results:
         if r.scenario.name.startswith("sig-"):
             with open(r.log, errors="replace") as f:
-                logs[r.scenario.name] = f.read()
-    if len(logs) != 2:
-        return
-    print("\nSignature matrix (kexec_file_load result; PE verifier verdict from the loader)")
-    print(f"  {'image':<26} {'lockdown=integrity':<24} {'no lockdown':<24} verifier")
-    for row in SIG_ROWS:
-        cells = []
-        for name in ("sig-lockdown", "sig-unlocked"):
-            m = re.search(rf"ZBT: sig {row[0]}: (PASS|FAIL) \S+: got (\S+ \(\S+\))",
-                          logs[name])
-            cells.append(f"{m.group(2)} {m.group(1)}" if m else "missing")
-        print(f"  {row[0]:<26} {cells[0]:<24} {cells[1]:<24} {row[3]}")
+                logs[(r.scenario.group, r.scenario.name)] = f.read()
+    for group in sorted({g for g, _ in logs}):
+        if (group, "sig-lockdown") not in logs or (group, "sig-unlocked") not in logs:
+            continue
+        print(f"\nSignature matrix on {group} (kexec_file_load result; PE verifier verdict "
+              "from the loader)")
+        print(f"  {'image':<26} {'lockdown=integrity':<24} {'no lockdown':<24} verifier")
+        for row in SIG_ROWS:
+            cells = []
+            for name in ("sig-lockdown", "sig-unlocked"):
+                m = re.search(rf"ZBT: sig {row[0]}: (PASS|FAIL) \S+: got (\S+ \(\S+\))",
+                              logs[(group, name)])
+                cells.append(f"{m.group(2)} {m.group(1)}" if m else "missing")
+            print(f"  {row[0]:<26} {cells[0]:<24} {cells[1]:<24} {row[3]}")
 
 
 def kdump_scenario(image, method):
@@ -151,30 +173,39 @@ def kdump_small_scenario():
         description="crashkernel=4M: refused before decompressing, both sizes named")
 
 
-def kexec_tools_scenario():
+def refuse_scenario(kernel):
+    own = os.path.basename(kernel.zboot)
+    return Scenario("refuse", f"zbt.test=refuse zbt.own={own}",
+                    [r"zbt: PASS /images/garbage\.bin: got -22 \(EINVAL\)",
+                     r"zbt: PASS /images/empty: got -22 \(EINVAL\)",
+                     rf"zbt: PASS /images/{re.escape(own)}: got 0",
+                     r"zbt: unload: ok",
+                     r"zbt: PASS /images/vmlinuz-gzip\.efi: got 0",
+                     r"ZBT: end of scenario refuse"],
+                    description=f"garbage refused, no oops; its own {own} loads")
+
+
+def enomem_scenario():
     return Scenario(
-        "kexec-tools", "crashkernel=256M zbt.test=kexec-tools",
-        [r"Cannot determine the file type of /images/vmlinuz-zstd\.efi",
-         r"ZBT: unpatched kexec exit status 255 kexec_loaded=0",
-         r"do_kexec_file_load: unknown file type, passing /images/vmlinuz-zstd\.efi",
-         r"ZBT: kexec -s -p ok, kexec_crash_loaded=1",
-         r"ZBT: kexec -p -u ok, kexec_crash_loaded=0",
-         r"kexec_file\(zboot\): zstd payload of \d+ bytes decompressed",
-         r"do_kexec_file_load: unknown file type, passing /images/vmlinuz-zstd\.efi",
-         r"ZBT: kexec -s -l ok, kexec_loaded=1; kexec -e",
-         r"Starting new kernel",
-         rf"Linux version {SECOND_KERNEL}",
-         rf"ZBT: second kernel command line: .*zbt\.from=kexec-tools"],
-        description="kexec -s -p, kexec -p -u, kexec -s -l, kexec -e (patched "
-                    "kexec-tools); bookworm's refuses")
+        "enomem", "zbt.test=enomem",
+        [r"kexec_file\(zboot\): cannot allocate 419430400 bytes",
+         r"zbt: PASS /images/declares-400m\.efi: got -12 \(ENOMEM\)",
+         r"ZBT: memory given back",
+         r"zbt: PASS /images/vmlinuz-zstd\.efi: got 0"],
+        forbid=[r"Out of memory", r"oom-kill", r"page allocation failure",
+                r"vmalloc error"],
+        description="RAM full: a 400 MiB image gets ENOMEM quietly, no OOM kill")
 
 
-def hardened_scenario():
+def hardened_scenario(kernel):
+    image = kernel.artifact("hardened")
+    if not image:
+        return []
     n = corpus_size()
     cycles = 100
-    scn = Scenario(
+    return [Scenario(
         "hardened", f"zbt.test=hardened zbt.cycles={cycles} zbt.image=vmlinuz-zstd.efi",
-        [r"Linux version 6\.12\.\d+-zboot-hardened",
+        [r"Linux version \S+-zboot-hardened",
          r"ZBT: kmemleak baseline cleared",
          rf"ZBT: corpus: {n} cases tried, {n} as expected",
          rf"ZBT: cycles: {cycles} rounds, {2 * cycles} good loads, {cycles} unloads",
@@ -184,10 +215,9 @@ def hardened_scenario():
          rf"Linux version {SECOND_KERNEL}",
          rf"ZBT: second kernel reached init: {SECOND_KERNEL}"],
         forbid=[r"^unreferenced object 0x"],
-        kernel=os.path.join(qemu.ARTIFACTS, "Image-hardened"),
+        kernel=image,
         timeout=2400,
-        description=f"KASAN+kmemleak: {n}-case corpus, {2 * cycles} loads, race, leak scan")
-    return scn
+        description=f"KASAN+kmemleak: {n}-case corpus, {2 * cycles} loads, race, leak scan")]
 
 
 def hardened_figures(result):
@@ -198,7 +228,7 @@ def hardened_figures(result):
     race = re.search(r"zbt: race \S+ ok (\d+) ebusy (\d+) other (\d+)", log)
     leaks = re.search(r"ZBT: kmemleak: (\d+) new", log)
     cycles = re.search(r"ZBT: cycles: \d+ rounds, (\d+) good loads, (\d+) unloads", log)
-    print("\nHardened boot (KASAN + kmemleak) figures")
+    print(f"\nHardened boot (KASAN + kmemleak) figures, {result.scenario.group}")
     if corpus:
         print(f"  corpus cases tried          {corpus.group(1)}")
         print(f"  refused with expected errno {corpus.group(4)}")
@@ -214,87 +244,120 @@ def hardened_figures(result):
           f"{len(re.findall(r'WARNING:|BUG:|Oops', log))}")
 
 
-GROUPS = {
-    "core": [
-        kunit_scenario,
-        lambda: kexec_scenario("kexec-gzip", "vmlinuz-gzip.efi", "gzip",
-                               "kexec_file_load(vmlinuz-gzip.efi) + reboot(KEXEC)"),
-        lambda: kexec_scenario("kexec-zstd", "vmlinuz-zstd.efi", "zstd",
-                               "kexec_file_load(vmlinuz-zstd.efi) + reboot(KEXEC)"),
-        lambda: kexec_scenario("kexec-raw", "payload-Image", None,
-                               "raw Image still goes to kexec_image_ops"),
-        lambda: Scenario("refuse", "zbt.test=refuse",
-                         [r"zbt: PASS /images/garbage\.bin: got -22 \(EINVAL\)",
-                          r"zbt: PASS /images/empty: got -22 \(EINVAL\)",
-                          r"zbt: PASS /images/vmlinuz-test\.efi: got 0",
-                          r"zbt: unload: ok",
-                          r"zbt: PASS /images/vmlinuz-gzip\.efi: got 0",
-                          r"ZBT: end of scenario refuse"],
-                         description="garbage refused, no oops; own vmlinuz.efi loads"),
-    ],
-    "corpus": [corpus_scenario,
-               lambda: Scenario(
-                   "enomem", "zbt.test=enomem",
-                   [r"kexec_file\(zboot\): cannot allocate 419430400 bytes",
-                    r"zbt: PASS /images/declares-400m\.efi: got -12 \(ENOMEM\)",
-                    r"ZBT: memory given back",
-                    r"zbt: PASS /images/vmlinuz-zstd\.efi: got 0"],
-                   forbid=[r"Out of memory", r"oom-kill", r"page allocation failure",
-                           r"vmalloc error"],
-                   description="RAM full: a 400 MiB image gets ENOMEM quietly, no OOM kill")],
-    "sig": [lambda: sig_scenario(True), lambda: sig_scenario(False)],
-    "kdump": [lambda: kdump_scenario("vmlinuz-zstd.efi", "zstd"),
-              lambda: kdump_scenario("vmlinuz-gzip.efi", "gzip"),
-              kdump_small_scenario],
-    "kexec-tools": [kexec_tools_scenario],
-    "hardened": [hardened_scenario],
-}
-
-
-def kunit_tap_ok(result):
-    """Feeds the KUnit scenario's log to the kernel's own TAP parser."""
-    tool = os.path.join(qemu.BUILD, "linux", "tools", "testing", "kunit", "kunit.py")
-    with open(result.log, "rb") as log:
-        parsed = subprocess.run([sys.executable, tool, "parse"], stdin=log,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    summary = [line for line in parsed.stdout.decode(errors="replace").splitlines()
-               if "Testing complete" in line or "FAILED" in line]
-    print("\n".join(summary))
-    return parsed.returncode == 0
-
-
-def select(args):
-    wanted = args or list(GROUPS)
-    chosen = []
-    for name in wanted:
-        if name in GROUPS:
-            chosen += [make() for make in GROUPS[name]]
-            continue
-        matches = [make() for group in GROUPS.values() for make in group
-                   if make().name == name]
-        if not matches:
-            sys.exit(f"e2e.py: no scenario or group '{name}'")
-        chosen += matches
-    return chosen
-
-
-def main():
-    results = []
-    for scn in select(sys.argv[1:]):
-        print(f"==> QEMU: {scn.name}: {scn.description}", flush=True)
-        result = qemu.run(scn)
-        if result.ok and scn.name == "kunit" and not kunit_tap_ok(result):
-            result.ok, result.reason = False, "kunit.py parse reported failures"
-        results.append(result)
-        print(f"    {'PASS' if result.ok else 'FAIL'} in {result.seconds:.1f}s"
-              + ("" if result.ok else f": {result.reason} (log: {result.log})"), flush=True)
+def report(results):
     print_sig_matrix(results)
     for result in results:
         if result.scenario.name == "hardened":
             hardened_figures(result)
+
+
+# group -> function(kernel) -> scenarios, in running order.
+GROUPS = {
+    "core": lambda k: [
+        kunit_scenario(k),
+        kexec_scenario("kexec-gzip", "vmlinuz-gzip.efi", "gzip",
+                       "kexec_file_load(vmlinuz-gzip.efi) + reboot(KEXEC)"),
+        kexec_scenario("kexec-zstd", "vmlinuz-zstd.efi", "zstd",
+                       "kexec_file_load(vmlinuz-zstd.efi) + reboot(KEXEC)"),
+        kexec_scenario("kexec-raw", "payload-Image", None,
+                       "raw Image still goes to kexec_image_ops"),
+        refuse_scenario(k),
+    ],
+    "corpus": lambda k: [corpus_scenario(), enomem_scenario()],
+    "sig": lambda k: [sig_scenario(True), sig_scenario(False)],
+    "kdump": lambda k: [kdump_scenario("vmlinuz-zstd.efi", "zstd"),
+                        kdump_scenario("vmlinuz-gzip.efi", "gzip"),
+                        kdump_small_scenario()],
+    "hardened": hardened_scenario,
+}
+
+# Other scenario groups, one module each (tests/e2e/<name>_e2e.py).
+MODULES = [importlib.import_module(name[:-3]) for name in
+           sorted(os.listdir(os.path.dirname(os.path.abspath(__file__))))
+           if name.endswith("_e2e.py")]
+
+
+def all_groups():
+    groups = dict(GROUPS)
+    for module in MODULES:
+        groups.update(module.GROUPS)
+    return groups
+
+
+def kunit_tap_ok(result):
+    """Checks that every suite ran and passed, and feeds the KUnit scenario's log
+    to the kernel's own TAP parser."""
+    with open(result.log, errors="replace") as log:
+        text = log.read()
+    cases = 0
+    for suite in KUNIT_SUITES:
+        m = re.search(rf"# {suite}: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)", text)
+        if not m or m.group(2) != "0" or m.group(3) != "0" or m.group(1) == "0":
+            result.ok = False
+            result.reason = f"KUnit suite {suite}: " + (m.group(0) if m else "did not run")
+            return
+        cases += int(m.group(1))
+    print(f"    KUnit ({result.scenario.label}): suites {', '.join(KUNIT_SUITES)} passed, "
+          f"{cases} cases", flush=True)
+    tool = os.path.join(qemu.BUILD, "linux", "tools", "testing", "kunit", "kunit.py")
+    with open(result.log, "rb") as log:
+        parsed = subprocess.run([sys.executable, tool, "parse"], stdin=log,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = parsed.stdout.decode(errors="replace")
+    summary = [line for line in out.splitlines()
+               if "Testing complete" in line or "FAILED" in line]
+    print(f"    kunit.py parse ({result.scenario.label}): " + "; ".join(summary), flush=True)
+    if parsed.returncode != 0:
+        result.ok, result.reason = False, "kunit.py parse reported failures"
+
+
+def select(args, kernel_list):
+    groups = all_groups()
+    wanted = args or list(groups)
+    chosen = []
+    for kernel in kernel_list:
+        for name in wanted:
+            if name in groups:
+                chosen += [on(kernel, s) for s in groups[name](kernel)]
+                continue
+            matches = [on(kernel, s) for group in groups.values() for s in group(kernel)
+                       if s.name == name]
+            if not matches and not any(s.name == name for k in kernel_list
+                                       for g in groups.values() for s in g(k)):
+                sys.exit(f"e2e.py: no scenario or group '{name}'")
+            chosen += matches
+    return chosen
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--kernel", action="append", default=[],
+                        help="only this kernel tree (6.12, 7.3, ...); repeatable")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("E2E_JOBS",
+                                                                       os.cpu_count() or 1)),
+                        help="QEMU boots at a time (default: CPUs, or $E2E_JOBS)")
+    parser.add_argument("names", nargs="*", help="scenarios or groups (default: all)")
+    args = parser.parse_args()
+    kernel_list = [k for k in kernels.load() if not args.kernel or k.name in args.kernel]
+    if not kernel_list:
+        sys.exit(f"e2e.py: no kernel named {args.kernel} in {kernels.MANIFEST}")
+    print(f"==> kernels: " + ", ".join(f"{k.name} ({k.release})" for k in kernel_list))
+
+    def after(result):
+        if result.scenario.name == "kunit":
+            kunit_tap_ok(result)
+
+    results = qemu.run_all(select(args.names, kernel_list), args.jobs, after)
+    report(results)
+    for module in MODULES:
+        if hasattr(module, "report"):
+            module.report(results)
     qemu.print_table(results, "QEMU end-to-end results")
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(failed)}/{len(results)} scenarios passed")
+    per_kernel = ", ".join(
+        f"{k.name}: {sum(1 for r in results if r.scenario.group == k.name and r.ok)}/"
+        f"{sum(1 for r in results if r.scenario.group == k.name)}" for k in kernel_list)
+    print(f"\n{len(results) - len(failed)}/{len(results)} scenarios passed ({per_kernel})")
     return 1 if failed else 0
 
 

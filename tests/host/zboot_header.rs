@@ -65,6 +65,12 @@ fn good_gzip() {
             name: zboot.method_name()
         }
     );
+    assert_eq!(
+        zboot.decoder_no_memory(),
+        Refusal::DecoderNoMemory {
+            name: zboot.method_name()
+        }
+    );
 }
 
 #[test]
@@ -716,6 +722,8 @@ fn every_refusal() -> Vec<Refusal> {
         Refusal::PageSizeUnsupported { kib: 64 },
         Refusal::NoPlacement { errno: -99 },
         Refusal::NoPlacement { errno: i32::MIN },
+        gzip.decoder_no_memory(),
+        long.decoder_no_memory(),
     ]
 }
 
@@ -746,13 +754,14 @@ fn variant(refusal: &Refusal) -> usize {
         Refusal::EndiannessUnsupported { .. } => 22,
         Refusal::PageSizeUnsupported { .. } => 23,
         Refusal::NoPlacement { .. } => 24,
+        Refusal::DecoderNoMemory { .. } => 25,
     }
 }
 
 #[test]
 fn every_refusal_prints_one_line() {
     let refusals = every_refusal();
-    let mut seen = [false; 25];
+    let mut seen = [false; 26];
     for refusal in &refusals {
         seen[variant(refusal)] = true;
         let line = refusal.to_string();

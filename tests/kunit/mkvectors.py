@@ -5,7 +5,7 @@ tests/corpus/zboot_cases.py, derived from a small synthetic arm64 Image.
 
     mkvectors.py OUT
 
-Layout (little-endian), walked by kexec_zboot_test.c:
+Layout (little-endian), walked by kexec_zboot_vectors.c and tests.rs:
   "ZBVECT01", u32 count, u32 0,
   then per case: char name[64], s32 probe, s32 load, u32 flags,
   u32 image_len, u32 data_len, s32 alt (another acceptable load result, or

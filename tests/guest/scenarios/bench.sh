@@ -5,7 +5,9 @@
 # Image, of its gzip and zstd zboot images (plus the loader's "in U us" kernel
 # line for that load, from dmesg), and the userspace route for both (payload
 # cut out, decompressed by Debian's gzip/zstd into tmpfs, raw result loaded;
-# and the same route stopped after decompression). Interleaving the cases
+# and the same route stopped after decompression), and the real
+# `kexec -s -l` of the zboot image with kexec-tools 2.0.32 as released and
+# with our series (tests/kexec-tools/2.0.32). Interleaving the cases
 # spreads any drift of the host's speed over all of them. Then N rounds of
 # memory samples (zbt mem-load) of the same loads. One untimed warm-up round
 # first. Kernel messages are kept off the (slow, emulated) console while
@@ -54,6 +56,14 @@ time_round() {
 			/bin/sh /bench/userspace.sh load $m "/images/$z"
 		zbt time-cmd 1 "decompress:/images/$z" -- \
 			/bin/sh /bench/userspace.sh decompress $m "/images/$z"
+		# The real kexec -s -l, end to end: kexec-tools 2.0.32 as released
+		# (decompresses in user space), then with our series (the file goes
+		# to the kernel as it is). Their loader lines are drained untagged.
+		zbt time-cmd 1 --unload "kexec-tools-userspace:/images/$z" -- \
+			/bin/kexec-unpatched -s -l "/images/$z"
+		zbt time-cmd 1 --unload "kexec-tools-kernel:/images/$z" -- \
+			/bin/kexec -s -l "/images/$z"
+		kmsg
 	done
 }
 

@@ -3,9 +3,7 @@
 # processes racing to load, then a kmemleak scan. Afterwards a good image must
 # still kexec. Leaks are counted against a baseline cleared before the tests.
 cycles=$(arg zbt.cycles || echo 100)
-mount -t debugfs debugfs /sys/kernel/debug
-kmemleak=/sys/kernel/debug/kmemleak
-echo scan >$kmemleak && echo clear >$kmemleak
+kmemleak_baseline
 log "kmemleak baseline cleared"
 
 . /scenarios/corpus.sh
@@ -25,14 +23,7 @@ log "cycles: $cycles rounds, $loads good loads, $unloads unloads"
 
 zbt race 10 /images/vmlinuz-gzip.efi || fail "race"
 
-# kmemleak only reports objects older than 5 s, found unreferenced twice.
-sleep 6
-echo scan >$kmemleak
-echo scan >$kmemleak
-leaks=$(grep -c '^unreferenced object' $kmemleak)
-cat $kmemleak
-log "kmemleak: $leaks new unreferenced objects"
-[ "$leaks" = 0 ] || fail "kmemleak found $leaks leaks"
+kmemleak_check
 
 log "all done; now a good image must still boot"
 . /scenarios/kexec.sh

@@ -4,3 +4,9 @@ log "second kernel command line: $(cat /proc/cmdline)"
 if [ -e /proc/vmcore ]; then
 	. /scenarios/capture.sh
 fi
+# --- hook (kexec-tools-fallback.sh): zbt.stage2=NAME goes on in this kernel
+# with /scenarios/NAME.sh, e.g. with files its initramfs brought along. ---
+if next=$(arg zbt.stage2); then
+	. "/scenarios/$next.sh"
+fi
+# --- end of hook ---

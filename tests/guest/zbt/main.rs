@@ -9,6 +9,7 @@
 #![no_main]
 
 mod bench;
+mod faults;
 mod files;
 mod kexec;
 mod out;
@@ -182,6 +183,17 @@ usage: zbt COMMAND ARGS...
       unloads the kexec image after each run, untimed
   mem-load COUNT KERNEL
       COUNT x (load, unload) while sampling /proc/meminfo: peak kernel memory
+  fail-nth-sweep [--crash] [--append CMDLINE] [--from N] [--max N] KERNEL
+      for n = 1 (or --from), 2, ... up to --max: /proc/thread-self/fail-nth = n,
+      one load (unloaded again if it succeeds); stops when a load leaves the
+      fault unused.
+      Prints each n's result and 'zbt: sweep ...: allocation points N, ...'
+  fault-loads COUNT [--crash] [--append CMDLINE] KERNEL...
+      COUNT loads cycling through the KERNELs with /proc/thread-self/make-it-fail
+      set around each call (failslab/fail_page_alloc set up in debugfs);
+      faults counted from their debugfs 'times'
+  soak COUNT KERNEL [KERNEL2]
+      COUNT x (load KERNEL, load KERNEL2 over it, unload), kexec_loaded checked
 Numbers are decimal or 0x-hex.
 ";
 
@@ -213,6 +225,9 @@ fn run(args: Args) -> i32 {
         b"payload" => bench::payload(args),
         b"time-cmd" => bench::time_cmd(args),
         b"mem-load" => bench::mem_load(args),
+        b"fail-nth-sweep" => faults::fail_nth_sweep(args),
+        b"fault-loads" => faults::fault_loads(args),
+        b"soak" => faults::soak(args),
         b"help" | b"-h" | b"--help" => usage(),
         _ => bad_usage("unknown command"),
     }

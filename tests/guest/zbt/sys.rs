@@ -11,6 +11,7 @@ const NR_OPENAT: usize = 56;
 const NR_CLOSE: usize = 57;
 const NR_LSEEK: usize = 62;
 const NR_READ: usize = 63;
+const NR_PREAD64: usize = 67;
 const NR_WRITE: usize = 64;
 const NR_FTRUNCATE: usize = 46;
 const NR_FSTAT: usize = 80;
@@ -25,9 +26,12 @@ const NR_KEXEC_FILE_LOAD: usize = 294;
 const AT_FDCWD: isize = -100;
 pub const O_RDONLY: usize = 0;
 pub const O_WRONLY: usize = 1;
+pub const O_RDWR: usize = 2;
+pub const O_NONBLOCK: usize = 0o4000;
 pub const O_CREAT: usize = 0o100;
 pub const O_CLOEXEC: usize = 0o2000000;
 const SEEK_SET: usize = 0;
+const SEEK_END: usize = 2;
 const CLOCK_MONOTONIC: usize = 1;
 const SIGCHLD: usize = 17;
 
@@ -132,6 +136,28 @@ pub fn read(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
     }
 }
 
+/// pread64(2): reads at `offset` without moving the file position (works on
+/// files that cannot seek, like /proc/PID/fail-nth).
+pub fn pread(fd: &Fd, buf: &mut [u8], offset: u64) -> Result<usize> {
+    loop {
+        // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
+        let ret = unsafe {
+            syscall(
+                NR_PREAD64,
+                fd.0 as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                offset as usize,
+                0,
+            )
+        };
+        match check(ret) {
+            Err(Errno(EINTR)) => continue,
+            r => return r,
+        }
+    }
+}
+
 /// Reads until `buf` is full or end of file; returns the byte count.
 pub fn read_full(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
     let mut done = 0;
@@ -182,6 +208,13 @@ pub fn write_all(fd: &Fd, buf: &[u8]) -> Result<()> {
 pub fn seek(fd: &Fd, offset: u64) -> Result<u64> {
     // SAFETY: lseek takes no pointers.
     let ret = unsafe { syscall(NR_LSEEK, fd.0 as usize, offset as usize, SEEK_SET, 0, 0) };
+    check(ret).map(|v| v as u64)
+}
+
+/// lseek(fd, 0, SEEK_END); on /dev/kmsg: skip to the newest record.
+pub fn seek_end(fd: &Fd) -> Result<u64> {
+    // SAFETY: lseek takes no pointers.
+    let ret = unsafe { syscall(NR_LSEEK, fd.0 as usize, 0, SEEK_END, 0, 0) };
     check(ret).map(|v| v as u64)
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The KUnit vectors made by mkvectors.py at build time. */
+/* The KUnit vectors made by mkvectors.py at build time (kexec_zboot_test.h). */
 
 	.section	.rodata, "a"
 	.balign		8

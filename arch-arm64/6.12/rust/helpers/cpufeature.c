@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #ifdef CONFIG_ARM64
-#include <asm/cpufeature.h>
+#include <linux/cpufeature.h>
 
 bool rust_helper_system_supports_4kb_granule(void)
 {

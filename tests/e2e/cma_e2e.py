@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+"""CMA placement on 7.x (tests/guest/scenarios/cma.sh): a kernel segment that
+kexec_add_buffer() put in CMA and that the loader gives up in its retry loop
+returns its block; kmemleak-clean."""
+
+import re
+
+from qemu import Scenario
+
+
+def cma_scenario(kernel):
+    if kernel.name.startswith("6."):
+        return []  # 6.12's kexec_add_buffer() never uses CMA
+    return [Scenario(
+        "cma-retry", "kmemleak=on cma=32M zbt.test=cma",
+        [r"ZBT: cma: CmaTotal: 32768 kB",
+         r"kexec_file: kernel segment \d+ at 0x[0-9a-f]+, 0x[0-9a-f]+ bytes, in CMA",
+         r"ZBT: cma: small initrd loaded; CMA pages in use \d+",
+         r"ZBT: cma: small initrd unloaded; CMA pages in use back to \d+",
+         r"kexec_file: no room for the other segments with the kernel at 0x[0-9a-f]+ "
+         r"\(CMA\): retrying outside CMA",
+         r"kexec_file: released the CMA block of segment \d+ \(\d+ pages\)",
+         r"kexec_file: kernel segment \d+ at 0x[0-9a-f]+, 0x[0-9a-f]+ bytes$",
+         r"ZBT: cma: big initrd loaded",
+         r"ZBT: cma: big initrd unloaded; CMA pages in use back to \d+",
+         r"ZBT: cma: kmemleak: 0 new unreferenced objects",
+         r"ZBT: cma: kexec_image_ops with the same initrd leaves -?\d+ CMA pages allocated",
+         r"ZBT: end of scenario cma"],
+        forbid=[r"^unreferenced object 0x"],
+        description="kernel placed in CMA, retried outside it: block returned, no leak")]
+
+
+def report(results):
+    for r in results:
+        if r.scenario.name != "cma-retry":
+            continue
+        with open(r.log, errors="replace") as f:
+            log = f.read()
+        print(f"\nCMA placement on {r.scenario.group}")
+        for line in re.findall(r"^ZBT: cma: (.*)$", log, re.M):
+            print(f"  {line}")
+
+
+GROUPS = {"cma": cma_scenario}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The loader's test entry points (its tests.rs), for kernels whose loader
+ * tests are a C suite (kexec_zboot_bridge_test.c).
+ */
+#ifndef _KEXEC_ZBOOT_BRIDGE_H
+#define _KEXEC_ZBOOT_BRIDGE_H
+
+#include <linux/types.h>
+
+/*
+ * Runs every check and the decompression that load() runs on a file, without
+ * placing segments; frees what it allocated. Returns 0 or -errno, and on
+ * success sets *image_len to the decompressed length.
+ */
+int kexec_zboot_unpack_test(const u8 *buf, size_t len, size_t *image_len);
+
+/*
+ * 0 when the errno values the loader's parser names are the kernel's, else
+ * the first that is not.
+ */
+int kexec_zboot_errno_test(void);
+
+#endif /* _KEXEC_ZBOOT_BRIDGE_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the zboot loader's struct kexec_file_ops as C sees it in
+ * kexec_file_loaders[]: it claims zboot files and leaves the rest, raw arm64
+ * Images included, to the loaders after it.
+ */
+
+#include <kunit/test.h>
+#include <linux/kexec.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+
+#include "kexec_zboot_test.h"
+
+/* A raw arm64 Image is left to kexec_image_ops. */
+static void probe_leaves_raw_image_test(struct kunit *test)
+{
+	u8 image[64] = {};
+
+	memcpy(image + 0x38, "ARM\x64", 4);
+	put_unaligned_le64(sizeof(image), image + 0x10);
+	KUNIT_EXPECT_EQ(test, kexec_zboot_ops.probe((const char *)image, sizeof(image)),
+			-ENOEXEC);
+	KUNIT_EXPECT_EQ(test, kexec_image_ops.probe((const char *)image, sizeof(image)), 0);
+	KUNIT_EXPECT_EQ(test, kexec_zboot_ops.probe(NULL, 0), -ENOEXEC);
+}
+
+/* Every vector's probe result, through the table. */
+static void probe_vectors_test(struct kunit *test)
+{
+	struct zboot_vector vec;
+	const u8 *at;
+
+	for (at = NULL; (at = zboot_next_vector(at, &vec));)
+		KUNIT_EXPECT_EQ_MSG(test, kexec_zboot_ops.probe((const char *)vec.data,
+								vec.data_len),
+				    vec.probe, "probe of %s", vec.name);
+}
+
+/* The table has the callbacks the core needs, and cleanup copes with NULL. */
+static void ops_table_test(struct kunit *test)
+{
+	KUNIT_EXPECT_NOT_NULL(test, kexec_zboot_ops.probe);
+	KUNIT_EXPECT_NOT_NULL(test, kexec_zboot_ops.load);
+	KUNIT_ASSERT_NOT_NULL(test, kexec_zboot_ops.cleanup);
+#ifdef CONFIG_KEXEC_SIG
+	KUNIT_EXPECT_NOT_NULL(test, kexec_zboot_ops.verify_sig);
+#endif
+	KUNIT_EXPECT_EQ(test, kexec_zboot_ops.cleanup(NULL), 0);
+}
+
+static struct kunit_case kexec_zboot_ops_test_cases[] = {
+	KUNIT_CASE(probe_leaves_raw_image_test),
+	KUNIT_CASE(probe_vectors_test),
+	KUNIT_CASE(ops_table_test),
+	{}
+};
+
+static struct kunit_suite kexec_zboot_ops_test_suite = {
+	.name = "kexec_zboot_ops",
+	.test_cases = kexec_zboot_ops_test_cases,
+};
+
+kunit_test_suite(kexec_zboot_ops_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the zboot kexec_file_ops table");
+MODULE_LICENSE("GPL");
