@@ -4,25 +4,34 @@
 # The config is allnoconfig + config/base.config + config/<flavour>.config
 # (+ a generated line for the trusted test key); a flavour is reconfigured only
 # when one of its inputs changed, so re-running rebuilds only what changed.
+# A flavour may extend another ("# extends: test-kernel"): its parents'
+# fragments come first, and its first build starts from a copy of its
+# parent's objects, so only what its own options touch is rebuilt (unless it
+# says "# seed: no": options such as KASAN rebuild everything anyway).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 flavour=$1; shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(Image vmlinuz.efi)
 obj=$objroot/$flavour
-parent=$(sed -n 's/^# extends: *//p' "$top/scripts/config/$flavour.config")
-# A flavour that only changes a few options of its parent starts from a copy
-# of the parent's objects, so only what those options touch is rebuilt.
-if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ]; then
+config_of() { echo "$top/scripts/config/$1.config"; }
+parent_of() { sed -n 's/^# extends: *//p' "$(config_of "$1")"; }
+parent=$(parent_of "$flavour")
+if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ] &&
+	! grep -qx '# seed: no' "$(config_of "$flavour")"; then
 	say "seeding $ktree $flavour objects from $parent"
 	cp -a "$objroot/$parent" "$obj.tmp" && mv "$obj.tmp" "$obj"
 fi
 mkdir -p "$obj"
 
-fragments=("$top/scripts/config/base.config")
-# A flavour may name another flavour it extends ("# extends: test-kernel").
-if [ -n "$parent" ]; then fragments+=("$top/scripts/config/$parent.config"); fi
-fragments+=("$top/scripts/config/$flavour.config")
+# base.config, then each ancestor's fragment (the oldest first), then ours.
+chain=("$(config_of "$flavour")")
+ancestor=$parent
+while [ -n "$ancestor" ]; do
+	chain=("$(config_of "$ancestor")" "${chain[@]}")
+	ancestor=$(parent_of "$ancestor")
+done
+fragments=("$top/scripts/config/base.config" "${chain[@]}")
 # Flavours with a trusted keyring get the test key built in.
 if cat "${fragments[@]}" | grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYRING=y'; then
 	keyfrag=$obj/keys.config
@@ -44,7 +53,13 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; th
 		/^CONFIG_[A-Z0-9_]+=/ { split($0, kv, "="); want[kv[1]] = $0 }
 		/^# CONFIG_[A-Z0-9_]+ is not set/ { want[$2] = $0 }
 		END { for (k in want) print want[k] }' | while IFS= read -r line; do
-		grep -qxF -- "$line" "$obj/.config" || echo "$line"; done)
+		case $line in
+		# "is not set": also met by a symbol whose dependencies left it out.
+		"# CONFIG_"*) symbol=${line#\# }; symbol=${symbol%% *}
+			grep -q "^$symbol=" "$obj/.config" && echo "$line" ;;
+		*) grep -qxF -- "$line" "$obj/.config" || echo "$line" ;;
+		esac
+	done)
 	[ -z "$bad" ] || die "$flavour config: not set as requested: $bad"
 	echo "$inputs" >"$stamp"
 fi

@@ -35,6 +35,9 @@
 //! frees the loader data (`image_loader_data`) after calling the loader's `cleanup`. This module
 //! keeps that contract for every loader: buffers handed over with a segment are owned here until
 //! `cleanup`, so a loader cannot free memory a segment still points into.
+//!
+//! Only arm64 builds this module so far: placing a kernel with its other segments is
+//! arm64's `load_other_segments()`; another architecture would add its own placement.
 
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec, VVec},
@@ -168,11 +171,14 @@ impl<T: Loader> Adapter<T> {
         };
         // SAFETY: by the function's safety requirements.
         let file = unsafe { file_slice(kernel, kernel_len) };
+        // INVARIANT: `image` is valid and ours for the call by the function's safety
+        // requirements, and `kimage` does not outlive the call.
         let mut kimage = Kimage {
             ptr: image,
             buffers: &mut buffers,
             _p: PhantomData,
         };
+        // INVARIANT: the core's buffers for this image, by the function's safety requirements.
         let others = OtherSegments {
             initrd,
             initrd_len,
@@ -225,6 +231,12 @@ unsafe fn file_slice<'a>(buf: *const c_char, len: c_ulong) -> &'a [u8] {
 ///
 /// The architecture places them next to the kernel (see [`Kimage::add_arm64_kernel`]); the
 /// loader only learns their sizes.
+///
+/// # Invariants
+///
+/// `initrd` is null or the core's copy of the initrd, `initrd_len` bytes; `cmdline` is null or
+/// the core's copy of the command line; both belong to the kimage being loaded and stay valid
+/// for `'a`.
 pub struct OtherSegments<'a> {
     initrd: *mut c_char,
     initrd_len: c_ulong,
@@ -287,7 +299,6 @@ impl Kimage<'_> {
     /// `kernel` is kept here until `cleanup`. When the other segments do not fit next to the
     /// kernel, the kernel moves to the next hole, as `kexec_image.c` does; a segment given up
     /// that way returns what it took (on kernels that place segments in CMA, the CMA block).
-    #[cfg(CONFIG_ARM64)]
     pub fn add_arm64_kernel(
         &mut self,
         kernel: VVec<u8>,
@@ -317,7 +328,6 @@ impl Kimage<'_> {
     /// Adds the kernel segment, `bufsz` bytes at `buffer`, then the other segments; when those
     /// do not fit, gives the kernel segment up and retries with the next hole. Returns whether
     /// the kernel segment is in CMA.
-    #[cfg(CONFIG_ARM64)]
     fn place_kernel(
         &mut self,
         buffer: *const u8,
@@ -500,7 +510,6 @@ pub fn crash_reservation() -> u64 {
 
 /// What the CPU and the running kernel can boot, as an arm64 loader checks an `Image` header
 /// against them (`kexec_image.c`).
-#[cfg(CONFIG_ARM64)]
 #[derive(Clone, Copy, Debug)]
 pub struct Arm64Cpu {
     /// The running kernel is big-endian.
@@ -515,7 +524,6 @@ pub struct Arm64Cpu {
     pub granule_64k: bool,
 }
 
-#[cfg(CONFIG_ARM64)]
 impl Arm64Cpu {
     /// The system-wide (sanitised) CPU features.
     ///
