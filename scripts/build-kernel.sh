@@ -6,8 +6,7 @@
 # when one of its inputs changed, so re-running rebuilds only what changed.
 # A flavour may extend another ("# extends: test-kernel"): its parents'
 # fragments come first, and its first build starts from a copy of its
-# parent's objects, so only what its own options touch is rebuilt (unless it
-# says "# seed: no": options such as KASAN rebuild everything anyway).
+# parent's objects, so only what its own options touch is rebuilt.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 flavour=$1; shift
@@ -17,21 +16,26 @@ obj=$objroot/$flavour
 config_of() { echo "$top/scripts/config/$1.config"; }
 parent_of() { sed -n 's/^# extends: *//p' "$(config_of "$1")"; }
 parent=$(parent_of "$flavour")
-if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ] &&
-	! grep -qx '# seed: no' "$(config_of "$flavour")"; then
+if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ]; then
 	say "seeding $ktree $flavour objects from $parent"
 	cp -a "$objroot/$parent" "$obj.tmp" && mv "$obj.tmp" "$obj"
 fi
 mkdir -p "$obj"
 
-# base.config, then each ancestor's fragment (the oldest first), then ours.
-chain=("$(config_of "$flavour")")
+# base.config, then each ancestor's fragment (the oldest first), then ours;
+# each followed by its tree's own part, if it has one (config/7.x/<flavour>).
+chain=("$flavour")
 ancestor=$parent
 while [ -n "$ancestor" ]; do
-	chain=("$(config_of "$ancestor")" "${chain[@]}")
+	chain=("$ancestor" "${chain[@]}")
 	ancestor=$(parent_of "$ancestor")
 done
-fragments=("$top/scripts/config/base.config" "${chain[@]}")
+fragments=("$top/scripts/config/base.config")
+for name in "${chain[@]}"; do
+	fragments+=("$(config_of "$name")")
+	tree_part=$top/scripts/config/$(basename "$kside")/$name.config
+	if [ -f "$tree_part" ]; then fragments+=("$tree_part"); fi
+done
 # Flavours with a trusted keyring get the test key built in.
 if cat "${fragments[@]}" | grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYRING=y'; then
 	keyfrag=$obj/keys.config

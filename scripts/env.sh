@@ -13,8 +13,7 @@ case $ktree in
 *) printf 'error: KTREE=%s: 6.12 or 7.N\n' "$ktree" >&2; exit 1 ;;
 esac
 export PATH=/usr/lib/llvm-19/bin:$build/tools/bin:$PATH
-# One job more than CPUs keeps them busy while another job waits on the disk.
-jobs=${JOBS:-$(($(nproc) + 1))}
+jobs=${JOBS:-$(nproc)}
 kmake_args=(ARCH=arm64 LLVM=1 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	BINDGEN="$build/tools/bin/bindgen" -j"$jobs")
 say() { printf '==> %s\n' "$*"; }
