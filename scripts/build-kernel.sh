@@ -22,20 +22,14 @@ if [ -n "$parent" ] && [ ! -d "$obj" ] && [ -f "$objroot/$parent/vmlinux" ]; the
 fi
 mkdir -p "$obj"
 
-# base.config, then each ancestor's fragment (the oldest first), then ours;
-# each followed by its tree's own part, if it has one (config/7.x/<flavour>).
-chain=("$flavour")
+# base.config, then each ancestor's fragment (the oldest first), then ours.
+chain=("$(config_of "$flavour")")
 ancestor=$parent
 while [ -n "$ancestor" ]; do
-	chain=("$ancestor" "${chain[@]}")
+	chain=("$(config_of "$ancestor")" "${chain[@]}")
 	ancestor=$(parent_of "$ancestor")
 done
-fragments=("$top/scripts/config/base.config")
-for name in "${chain[@]}"; do
-	fragments+=("$(config_of "$name")")
-	tree_part=$top/scripts/config/$(basename "$kside")/$name.config
-	if [ -f "$tree_part" ]; then fragments+=("$tree_part"); fi
-done
+fragments=("$top/scripts/config/base.config" "${chain[@]}")
 # Flavours with a trusted keyring get the test key built in.
 if cat "${fragments[@]}" | grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYRING=y'; then
 	keyfrag=$obj/keys.config

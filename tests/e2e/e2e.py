@@ -26,16 +26,9 @@ from qemu import Scenario
 
 # The KUnit suites, on every kernel: the decompressors and the ops table in C;
 # the loader's own tests ("kexec_zboot") are Rust #[kunit_tests] on 7.x and, on
-# 6.12 (no #[kunit_tests] yet), a C suite through the loader's test bridge.
-KUNIT_SUITES = ["decompress_bounded", "kexec_zboot_ops", "kexec_zboot"]
-# On 7.x also the kernel crate's doctests, kernel::kexec's and
-# kernel::decompress's among them (scripts/config/7.x/test-kernel.config).
-DOCTEST_SUITE = "rust_doctests_kernel"
-
-
-def kunit_suites(tree):
-    """The KUnit suites the test kernel of `tree` ("6.12", "7.3") runs."""
-    return KUNIT_SUITES if tree == "6.12" else KUNIT_SUITES + [DOCTEST_SUITE]
+# 6.12 (no #[kunit_tests] yet), a C suite through the loader's test bridge; the
+# kernel crate's doctests, kernel::kexec's and kernel::decompress's among them.
+KUNIT_SUITES = ["decompress_bounded", "kexec_zboot_ops", "kexec_zboot", "rust_doctests_kernel"]
 
 
 def on(kernel, scn):
@@ -72,8 +65,7 @@ def kunit_scenario(kernel):
     return Scenario("kunit", "kunit.enable=1 zbt.test=none",
                     [r"# Totals: pass:\d+ fail:0 skip:0 total:\d+", r"ZBT: end of scenario none"],
                     forbid=[r"not ok \d+"],
-                    description=f"KUnit suites {', '.join(kunit_suites(kernel.name))}, "
-                                "TAP parsed by kunit.py")
+                    description=f"KUnit suites {', '.join(KUNIT_SUITES)}, TAP parsed by kunit.py")
 
 
 def corpus_size():
@@ -297,16 +289,15 @@ def kunit_tap_ok(result):
     to the kernel's own TAP parser."""
     with open(result.log, errors="replace") as log:
         text = log.read()
-    suites = kunit_suites(result.scenario.group)
     cases = 0
-    for suite in suites:
+    for suite in KUNIT_SUITES:
         m = re.search(rf"# {suite}: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)", text)
         if not m or m.group(2) != "0" or m.group(3) != "0" or m.group(1) == "0":
             result.ok = False
             result.reason = f"KUnit suite {suite}: " + (m.group(0) if m else "did not run")
             return
         cases += int(m.group(1))
-    print(f"    KUnit ({result.scenario.label}): suites {', '.join(suites)} passed, "
+    print(f"    KUnit ({result.scenario.label}): suites {', '.join(KUNIT_SUITES)} passed, "
           f"{cases} cases", flush=True)
     tool = os.path.join(qemu.BUILD, "linux", "tools", "testing", "kunit", "kunit.py")
     with open(result.log, "rb") as log:
