@@ -253,11 +253,7 @@ impl Tally {
             Ok(()) => 0,
             Err(e) => e.0,
         };
-        if let Some(slot) = self
-            .errnos
-            .iter_mut()
-            .find(|s| s.0 == e || s.0 == -1)
-        {
+        if let Some(slot) = self.errnos.iter_mut().find(|s| s.0 == e || s.0 == -1) {
             slot.0 = e;
             slot.1 += 1;
         }
@@ -352,7 +348,12 @@ impl FaultOpts {
     }
 
     fn flags(&self) -> u64 {
-        sys::KEXEC_FILE_NO_INITRAMFS | if self.crash { sys::KEXEC_FILE_ON_CRASH } else { 0 }
+        sys::KEXEC_FILE_NO_INITRAMFS
+            | if self.crash {
+                sys::KEXEC_FILE_ON_CRASH
+            } else {
+                0
+            }
     }
 
     fn loaded_path(&self) -> &'static CStr {
@@ -378,7 +379,12 @@ fn result<'a>(line: &'a mut Line, r: &sys::Result<()>) -> &'a mut Line {
 }
 
 /// What is wrong with one load's outcome: a list of messages (at most 5).
-fn anomalies(r: &sys::Result<()>, fired: bool, loaded: u64, k: &Kmsg) -> ([&'static str; 5], usize) {
+fn anomalies(
+    r: &sys::Result<()>,
+    fired: bool,
+    loaded: u64,
+    k: &Kmsg,
+) -> ([&'static str; 5], usize) {
     let mut out = [""; 5];
     let mut n = 0;
     let mut add = |msg: &'static str| {
@@ -422,7 +428,13 @@ fn report_anomalies(
     let (msgs, count) = anomalies(r, fired, loaded, k);
     for msg in msgs.iter().take(count) {
         let mut line = Line::out();
-        line.s("zbt: FAIL ").s(what).s(" ").u(n).s(" ").c(file).s(": ");
+        line.s("zbt: FAIL ")
+            .s(what)
+            .s(" ")
+            .u(n)
+            .s(" ")
+            .c(file)
+            .s(": ");
         result(&mut line, r).s(": ").s(msg).end();
     }
     count as u64
@@ -498,7 +510,9 @@ fn sweep(o: &FaultOpts) -> Result<i32, Setup> {
         Some(p) => line.s("allocation points ").u(p),
         None => {
             t.anomalies += 1;
-            line.s("allocation points unknown (stopped at n ").u(n).s(")")
+            line.s("allocation points unknown (stopped at n ")
+                .u(n)
+                .s(")")
         }
     };
     line.s(", ");
@@ -533,7 +547,10 @@ fn random_loads(count: u64, o: &FaultOpts) -> Result<i32, Setup> {
         *slot = Some(sys::open(path, sys::O_RDONLY, 0).map_err(|e| Setup("open", path, e))?);
     }
     let arm = Knob::open(MAKE_IT_FAIL, sys::O_WRONLY)?;
-    let times = [Knob::open(TIMES[0], sys::O_RDONLY)?, Knob::open(TIMES[1], sys::O_RDONLY)?];
+    let times = [
+        Knob::open(TIMES[0], sys::O_RDONLY)?,
+        Knob::open(TIMES[1], sys::O_RDONLY)?,
+    ];
     let loaded = Knob::open(o.loaded_path(), sys::O_RDONLY)?;
     let kmsg = KmsgReader::open()?;
     let crash = if o.crash { " crash" } else { "" };
@@ -556,7 +573,12 @@ fn random_loads(count: u64, o: &FaultOpts) -> Result<i32, Setup> {
         let k = kmsg.collect();
         t.anomalies += report_anomalies("fault-load", i + 1, path, &r, injected > 0, is_loaded, &k);
         let mut line = Line::out();
-        line.s("zbt: fault-load ").u(i + 1).s(crash).s(" ").c(path).s(": ");
+        line.s("zbt: fault-load ")
+            .u(i + 1)
+            .s(crash)
+            .s(" ")
+            .c(path)
+            .s(": ");
         result(&mut line, &r);
         line.s(", faults ").u(injected);
         match r {
@@ -619,15 +641,29 @@ fn soak_run(count: u64, first: &'static CStr, second: &'static CStr) -> Result<i
             errors += 1;
             if errors <= 10 {
                 let mut line = Line::out();
-                line.s("zbt: FAIL soak cycle ").u(cycle).s(" ").s(what).s(": ");
+                line.s("zbt: FAIL soak cycle ")
+                    .u(cycle)
+                    .s(" ")
+                    .s(what)
+                    .s(": ");
                 result(&mut line, &r).s(", kexec_loaded ").u(state).end();
             }
         }
         Ok(())
     };
     for cycle in 1..=count {
-        step(cycle, "load", sys::kexec_file_load(a.raw(), -1, None, flags), 1)?;
-        step(cycle, "load again", sys::kexec_file_load(b.raw(), -1, None, flags), 1)?;
+        step(
+            cycle,
+            "load",
+            sys::kexec_file_load(a.raw(), -1, None, flags),
+            1,
+        )?;
+        step(
+            cycle,
+            "load again",
+            sys::kexec_file_load(b.raw(), -1, None, flags),
+            1,
+        )?;
         step(cycle, "unload", unload(false), 0)?;
         loads += 2;
         unloads += 1;
