@@ -6,6 +6,8 @@
 #   make kernel   build the kernels; artifacts in build/artifacts/
 #   make bench    load latency and memory: zboot vs raw Image vs userspace
 #   make fuzz     a long fuzzing run of the pure parser (FUZZ_SECONDS=600)
+#   make fuzz-kernel  mutated images through kexec_file_load on the KASAN kernel
+#                 (FUZZ_SECONDS=600, FUZZ_SEED=random); failing cases in build/fuzz/kernel/
 #   make patches  the kernel changes as a patch series in build/patches/
 #   make clean    remove build outputs (keeps downloads, tools, kernel tree)
 
@@ -14,7 +16,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 FUZZ_SECONDS ?= 600
 
-.PHONY: all help deps kernel guest run run-secureboot test host-test e2e kunit bench fuzz \
+.PHONY: all help deps kernel guest run run-secureboot test host-test e2e kunit bench fuzz fuzz-kernel \
 	patches check clean distclean
 
 all: help
@@ -51,6 +53,10 @@ bench: guest
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-kernel: guest
+	@seed=$${FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	cd tests/e2e && FUZZ_KERNEL_SECONDS=$(FUZZ_SECONDS) FUZZ_KERNEL_SEED=$$seed $(PYTHON) e2e.py fuzz
 
 patches: deps
 	@scripts/make-patches.sh

@@ -92,6 +92,35 @@ images+=(
 	/sig/signature-flipped.efi="$g/sig/signature-flipped.efi"
 )
 # --- end of faults and soak -----------------------------------------------------
+# --- Kernel fuzzing (tests/guest/scenarios/fuzz.sh) ------------------------------
+# The fuzzer's small bases: the synthetic 256 KiB Image in every compression
+# method the bounded decompressors take, and gzip and zstd signed with the
+# trusted test key (the PE verifier then parses every mutated table).
+fuzz=$g/fuzz
+mkdir -p "$fuzz"
+if [ ! "$fuzz/.stamp" -nt "$top/scripts/mkzboot.py" ] || [ ! "$fuzz/.stamp" -nt "$build/keys/trusted.crt" ]; then
+	say "making the kernel fuzzer's small base images"
+	python3 - "$fuzz" <<'PY'
+import sys
+sys.path.insert(0, "scripts")
+import mkzboot
+image = mkzboot.pad_to_image_size(
+    mkzboot.synthetic_image(body_len=192 * 1024 - 64, bss_len=64 * 1024))
+for method in ("gzip", "zstd", "xzkern", "lzma", "lz4", "lzo"):
+    stream, trailer = mkzboot.compress(method, image)
+    open(f"{sys.argv[1]}/small-{method}.efi", "wb").write(mkzboot.wrap(method, stream, trailer))
+PY
+	for method in gzip zstd; do
+		sbsign --key "$build/keys/trusted.key" --cert "$build/keys/trusted.crt" \
+			--output "$fuzz/small-$method.signed.efi" "$fuzz/small-$method.efi" 2>/dev/null
+		[ -s "$fuzz/small-$method.signed.efi" ] || die "sbsign failed for small-$method.efi"
+	done
+	touch "$fuzz/.stamp"
+fi
+for f in "$fuzz"/*.efi; do
+	images+=("/fuzz/${f##*/}=$f")
+done
+# --- end of kernel fuzzing --------------------------------------------------------
 # Each test kernel's own zboot image (the refuse scenario loads it).
 while IFS= read -r zboot; do
 	images+=("/images/$zboot=$artifacts/$zboot")

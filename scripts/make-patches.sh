@@ -108,6 +108,11 @@ $(cat)"
 	}
 	local d=arch/arm64/kernel/kexec_zboot
 
+	# 0. Fixes first: the PE verifier's missing bounds (any tree).
+	apply pefile
+	commit "verify_pefile: refuse PE files without sections or with sections past the end" \
+		<"$top/arch-arm64/commits/pefile.txt"
+
 	# 1. lib: bounded decompressors.
 	apply lib
 	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c

@@ -11,7 +11,9 @@
 mod bench;
 mod faults;
 mod files;
+mod fuzz;
 mod kexec;
+mod mutate;
 mod out;
 mod sys;
 
@@ -194,6 +196,12 @@ usage: zbt COMMAND ARGS...
       faults counted from their debugfs 'times'
   soak COUNT KERNEL [KERNEL2]
       COUNT x (load KERNEL, load KERNEL2 over it, unload), kexec_loaded checked
+  fuzz [--seed N] [--seconds N] [--cases N] [--weight W] BASE...
+      kernel fuzzer: structure-aware mutations of the BASE zboot images
+      through kexec_file_load(2) (each success unloaded) until --seconds
+      (60) or --cases run out; --weight W weighs the BASEs after it (1).
+      Each case goes to /dev/kmsg first ('zbt: fuzz case N BASE SEED');
+      prints outcomes by errno per base and mutation counts
 Numbers are decimal or 0x-hex.
 ";
 
@@ -228,6 +236,7 @@ fn run(args: Args) -> i32 {
         b"fail-nth-sweep" => faults::fail_nth_sweep(args),
         b"fault-loads" => faults::fault_loads(args),
         b"soak" => faults::soak(args),
+        b"fuzz" => fuzz::fuzz(args),
         b"help" | b"-h" | b"--help" => usage(),
         _ => bad_usage("unknown command"),
     }

@@ -125,6 +125,15 @@ impl Line {
         }
     }
 
+    /// A line for descriptor `fd` (e.g. /dev/kmsg).
+    pub fn to(fd: i32) -> Line {
+        Line {
+            fd,
+            len: 0,
+            buf: [0; 512],
+        }
+    }
+
     pub fn err() -> Line {
         Line {
             fd: 2,

@@ -22,6 +22,9 @@ const NR_REBOOT: usize = 142;
 const NR_CLONE: usize = 220;
 const NR_WAIT4: usize = 260;
 const NR_KEXEC_FILE_LOAD: usize = 294;
+const NR_MUNMAP: usize = 215;
+const NR_MMAP: usize = 222;
+const NR_MEMFD_CREATE: usize = 279;
 
 const AT_FDCWD: isize = -100;
 pub const O_RDONLY: usize = 0;
@@ -43,6 +46,10 @@ pub const EINTR: i32 = 4;
 pub const EIO: i32 = 5;
 pub const EBUSY: i32 = 16;
 pub const EINVAL: i32 = 22;
+
+const PROT_READ_WRITE: usize = 3;
+const MAP_PRIVATE_ANONYMOUS: usize = 0x22;
+const MFD_CLOEXEC: usize = 1;
 
 /// A positive errno value.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -329,4 +336,66 @@ pub fn exit(code: i32) -> ! {
             options(noreturn, nostack),
         );
     }
+}
+
+/// Anonymous, zero-filled memory from mmap(2), unmapped on drop: zbt has no
+/// heap, and the fuzzer needs buffers the size of kernel images.
+pub struct Mem {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mem {
+    pub fn new(len: usize) -> Result<Mem> {
+        if len == 0 {
+            return Err(Errno(EINVAL));
+        }
+        // SAFETY: an anonymous private mapping at an address the kernel
+        // picks takes no pointers and aliases nothing.
+        let ret = unsafe {
+            syscall(
+                NR_MMAP,
+                0,
+                len,
+                PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS,
+                usize::MAX,
+            )
+        };
+        check(ret).map(|addr| Mem {
+            ptr: addr as *mut u8,
+            len,
+        })
+    }
+
+    pub fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: by construction `ptr` maps `len` readable and writable
+        // bytes that only this `Mem` refers to, until drop unmaps them.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Mem {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` is the mapping this `Mem` owns; nothing
+        // borrows it any more (`bytes` borrows `self`).
+        unsafe { syscall(NR_MUNMAP, self.ptr as usize, self.len, 0, 0, 0) };
+    }
+}
+
+/// memfd_create(2): an anonymous file, for handing built images to
+/// kexec_file_load(2) without a filesystem.
+pub fn memfd(name: &CStr) -> Result<Fd> {
+    // SAFETY: `name` is NUL-terminated and outlives the call.
+    let ret = unsafe {
+        syscall(
+            NR_MEMFD_CREATE,
+            name.as_ptr() as usize,
+            MFD_CLOEXEC,
+            0,
+            0,
+            0,
+        )
+    };
+    check(ret).map(|fd| Fd(fd as i32))
 }
