@@ -110,7 +110,7 @@ $(cat)"
 
 	# 0. Fixes first: the PE verifier's missing bounds (any tree).
 	apply pefile
-	commit "verify_pefile: refuse PE files without sections or with sections past the end" \
+	commit "pefile: refuse images without sections or with sections past the end" \
 		<"$top/arch-arm64/commits/pefile.txt"
 
 	# 1. lib: bounded decompressors.
