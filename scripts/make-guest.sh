@@ -71,10 +71,15 @@ images+=(
 # fail-nth sweep (one load per allocation point) and the 1000-cycle soak stay
 # short. They load like any image but cannot boot. Also the signature-flipped
 # copy of the signed image (scripts/sign-images.sh).
-for method in gzip zstd; do
-	small=$g/images/small-$method.efi
-	[ "$small" -nt "$top/scripts/mkzboot.py" ] && continue
-	python3 - "$method" "$small" <<'PY'
+# small_images DIR METHOD...: DIR/small-METHOD.efi of that synthetic Image,
+# (re)made when missing or older than mkzboot.py.
+small_images() {
+	local dir=$1 method small
+	shift
+	for method in "$@"; do
+		small=$dir/small-$method.efi
+		[ "$small" -nt "$top/scripts/mkzboot.py" ] && continue
+		python3 - "$method" "$small" <<'PY'
 import sys
 sys.path.insert(0, "scripts")
 import mkzboot
@@ -84,8 +89,10 @@ image = mkzboot.pad_to_image_size(
 stream, trailer = mkzboot.compress(method, image)
 open(out + ".tmp", "wb").write(mkzboot.wrap(method, stream, trailer))
 PY
-	mv "$small.tmp" "$small"
-done
+		mv "$small.tmp" "$small"
+	done
+}
+small_images "$g/images" gzip zstd
 images+=(
 	/images/small-gzip.efi="$g/images/small-gzip.efi"
 	/images/small-zstd.efi="$g/images/small-zstd.efi"
@@ -98,25 +105,16 @@ images+=(
 # trusted test key (the PE verifier then parses every mutated table).
 fuzz=$g/fuzz
 mkdir -p "$fuzz"
-if [ ! "$fuzz/.stamp" -nt "$top/scripts/mkzboot.py" ] || [ ! "$fuzz/.stamp" -nt "$build/keys/trusted.crt" ]; then
-	say "making the kernel fuzzer's small base images"
-	python3 - "$fuzz" <<'PY'
-import sys
-sys.path.insert(0, "scripts")
-import mkzboot
-image = mkzboot.pad_to_image_size(
-    mkzboot.synthetic_image(body_len=192 * 1024 - 64, bss_len=64 * 1024))
-for method in ("gzip", "zstd", "xzkern", "lzma", "lz4", "lzo"):
-    stream, trailer = mkzboot.compress(method, image)
-    open(f"{sys.argv[1]}/small-{method}.efi", "wb").write(mkzboot.wrap(method, stream, trailer))
-PY
-	for method in gzip zstd; do
-		sbsign --key "$build/keys/trusted.key" --cert "$build/keys/trusted.crt" \
-			--output "$fuzz/small-$method.signed.efi" "$fuzz/small-$method.efi" 2>/dev/null
-		[ -s "$fuzz/small-$method.signed.efi" ] || die "sbsign failed for small-$method.efi"
-	done
-	touch "$fuzz/.stamp"
-fi
+small_images "$fuzz" xzkern lzma lz4 lzo
+for method in gzip zstd; do
+	cp -p "$g/images/small-$method.efi" "$fuzz/small-$method.efi"
+	signed=$fuzz/small-$method.signed.efi
+	[ "$signed" -nt "$fuzz/small-$method.efi" ] && [ "$signed" -nt "$build/keys/trusted.crt" ] &&
+		continue
+	sbsign --key "$build/keys/trusted.key" --cert "$build/keys/trusted.crt" \
+		--output "$signed" "$fuzz/small-$method.efi" 2>/dev/null
+	[ -s "$signed" ] || die "sbsign failed for small-$method.efi"
+done
 for f in "$fuzz"/*.efi; do
 	images+=("/fuzz/${f##*/}=$f")
 done

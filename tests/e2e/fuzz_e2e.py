@@ -78,15 +78,15 @@ def keep_failing_case(result, log):
         print("  no case was logged before the failure")
         return
     n, base, seed = cases[-1]
+    source = host_path(base)
+    if not source:
+        print(f"  case {n}: no host copy of {base}")
+        return
     os.makedirs(OUT, exist_ok=True)
     subprocess.run(["rustc", "--edition", "2021", "-O", "-o", CASE_TOOL, CASE_SOURCE],
                    check=True)
     name = f"{result.scenario.group}-case{n}-{os.path.basename(base)}-{seed}"
     out = os.path.join(OUT, name + ".efi")
-    source = host_path(base)
-    if not source:
-        print(f"  case {n}: no host copy of {base}")
-        return
     subprocess.run([CASE_TOOL, source, seed, out], check=True)
     tail = log[log.rfind(f"zbt: fuzz case {n} "):]
     with open(os.path.join(OUT, name + ".txt"), "w") as f:
