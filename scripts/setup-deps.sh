@@ -15,6 +15,7 @@ apt_quiet() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Use-Pt
 packages=(
 	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
+	libclang-rt-19-dev # libFuzzer and the sanitizer runtimes (decompressor fuzzing)
 	flex bison bc libssl-dev libelf-dev cpio kmod
 	gzip zstd xz-utils lz4 lzop bzip2 python3
 	qemu-system-arm sbsigntool openssl

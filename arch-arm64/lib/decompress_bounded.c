@@ -170,11 +170,15 @@ static int unzstd_bounded(const u8 *in, size_t in_len, u8 *out,
 			  size_t out_size, size_t *out_len)
 {
 	size_t ws_size = zstd_dctx_workspace_bound();
-	void *ws = kvmalloc(ws_size, GFP_KERNEL | __GFP_NOWARN);
 	zstd_dctx *dctx;
 	size_t ret;
 	int err = 0;
+	void *ws;
 
+	/* The library decodes zero frames to zero bytes; no stream is empty. */
+	if (!in_len)
+		return -EBADMSG;
+	ws = kvmalloc(ws_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!ws)
 		return -ENOMEM;
 	dctx = zstd_init_dctx(ws, ws_size);

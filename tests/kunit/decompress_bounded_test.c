@@ -135,10 +135,38 @@ static void bounded_output_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, checked, 2);
 }
 
+/*
+ * No format has an empty stream: each starts with a header. The zstd library
+ * decodes zero frames to zero bytes, so this failed for zstd until the
+ * host fuzzer (tests/fuzz/decompress) found it.
+ */
+static void empty_input_test(struct kunit *test)
+{
+	static const u8 nothing[1];
+	decompress_bounded_fn decompress;
+	size_t out_len = 0;
+	u8 out[16];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bounded_names) + ARRAY_SIZE(legacy_names); i++) {
+		const char *name = i < ARRAY_SIZE(bounded_names) ? bounded_names[i] :
+				   legacy_names[i - ARRAY_SIZE(bounded_names)];
+
+		decompress = decompress_method_by_name(name);
+		if (!decompress)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, decompress(nothing, 0, out, sizeof(out), &out_len),
+				    -EBADMSG, "%s", name);
+		KUNIT_EXPECT_EQ_MSG(test, decompress(nothing, 0, out, 0, &out_len),
+				    -EBADMSG, "%s", name);
+	}
+}
+
 static struct kunit_case decompress_bounded_test_cases[] = {
 	KUNIT_CASE(vectors_well_formed_test),
 	KUNIT_CASE(lookup_test),
 	KUNIT_CASE(bounded_output_test),
+	KUNIT_CASE(empty_input_test),
 	{}
 };
 
