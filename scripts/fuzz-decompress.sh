@@ -173,16 +173,20 @@ rerun_kept
 rm -f "$stats"
 say "fuzzing the decompressors of $ktree for ${seconds}s on $workers core(s) (log: $log)"
 status=0
+started=$SECONDS
 FUZZ_DECOMPRESS_STATS=$stats "$bin" "$corpus" -artifact_prefix="$crashes/" \
 	-max_total_time="$seconds" -max_len=131072 -rss_limit_mb=4096 -timeout=30 \
 	-fork="$workers" -ignore_crashes=0 -print_final_stats=1 >"$log" 2>&1 || status=$?
 
-runs=$(grep -o '^#[0-9]*' "$log" | tail -n 1 | tr -d '#')
-rate=$(grep -o 'exec/s: [0-9]*' "$log" | tail -n 1 | sed 's/.*: //')
+# Executions: what the target counted (libFuzzer's -fork parent reports its jobs' partly).
+elapsed=$((SECONDS - started))
+runs=$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); n += kv[2] } } END { print n + 0 }' \
+	"$stats" 2>/dev/null || echo 0)
+rate=$((runs / (elapsed > 0 ? elapsed : 1)))
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | sed 's/.*: //')
 features=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | sed 's/.*: //')
 files=$(find "$corpus" -type f | wc -l)
-say "decompressors of $ktree: ${runs:-?} executions, ${rate:-?} exec/s, ${cov:-?} edges, ${features:-?} features, corpus $files inputs"
+say "decompressors of $ktree: $runs executions in ${elapsed}s, $rate exec/s, ${cov:-?} edges, ${features:-?} features, corpus $files inputs"
 if [ -f "$stats" ]; then
 	say "outcomes per method (mutated inputs):"
 	awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); n[$1 " " kv[1]] += kv[2] }

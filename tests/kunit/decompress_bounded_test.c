@@ -162,11 +162,38 @@ static void empty_input_test(struct kunit *test)
 	}
 }
 
+/*
+ * A legacy lz4 file whose one block is empty (a single zero token) decodes
+ * to nothing, into any buffer, even an empty one: it was -EFBIG into an
+ * empty buffer until the host fuzzer found it.
+ */
+static void lz4_empty_block_test(struct kunit *test)
+{
+	static const u8 empty_block[] = {
+		0x02, 0x21, 0x4c, 0x18,	/* legacy magic */
+		0x01, 0x00, 0x00, 0x00,	/* a block of one byte */
+		0x00,			/* token: no literals, no match */
+	};
+	decompress_bounded_fn decompress = decompress_method_by_name("lz4");
+	size_t out_len = 1;
+	u8 out[16];
+
+	if (!decompress)
+		kunit_skip(test, "lz4 is not built in (KEXEC_IMAGE_ZBOOT_LEGACY=n)");
+	KUNIT_EXPECT_EQ(test, decompress(empty_block, sizeof(empty_block), out, 0, &out_len), 0);
+	KUNIT_EXPECT_EQ(test, out_len, 0);
+	out_len = 1;
+	KUNIT_EXPECT_EQ(test, decompress(empty_block, sizeof(empty_block), out, sizeof(out),
+					 &out_len), 0);
+	KUNIT_EXPECT_EQ(test, out_len, 0);
+}
+
 static struct kunit_case decompress_bounded_test_cases[] = {
 	KUNIT_CASE(vectors_well_formed_test),
 	KUNIT_CASE(lookup_test),
 	KUNIT_CASE(bounded_output_test),
 	KUNIT_CASE(empty_input_test),
+	KUNIT_CASE(lz4_empty_block_test),
 	{}
 };
 
