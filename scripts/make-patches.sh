@@ -113,6 +113,13 @@ $(cat)"
 	commit "pefile: refuse images without sections or with sections past the end" \
 		<"$top/arch-arm64/commits/pefile.txt"
 
+	# 0b. The kexec core: a helper that drops segments (on 7.x releasing their CMA blocks).
+	apply kexec
+	local kexec_subject="kexec_file: add kexec_drop_segments() for loaders that give segments up"
+	[ "$(basename "$kside")" = 7.x ] &&
+		kexec_subject="kexec_file: release the CMA blocks of segments a loader gives up"
+	commit "$kexec_subject" <"$top/arch-arm64/commits/kexec-$(basename "$kside").txt"
+
 	# 1. lib: bounded decompressors.
 	apply lib
 	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
@@ -132,8 +139,9 @@ $(cat)"
 	put rust/helpers/cpufeature.c "${kside#"$top"/}/rust/helpers/cpufeature.c"
 	put rust/kernel/decompress.rs arch-arm64/rust/kernel/decompress.rs
 	put rust/kernel/kexec.rs arch-arm64/rust/kernel/kexec.rs
-	put rust/kernel/kexec/cma.rs "${kside#"$top"/}/rust/kernel/kexec/cma.rs"
-	maintainers "$work" rust/helpers/cpufeature.c rust/kernel/decompress.rs rust/kernel/kexec.rs \
+	put rust/helpers/kexec.c "${kside#"$top"/}/rust/helpers/kexec.c"
+	maintainers "$work" rust/helpers/cpufeature.c rust/helpers/kexec.c rust/kernel/decompress.rs \
+		rust/kernel/kexec.rs \
 		rust/kernel/kexec/
 	commit "rust: add kexec_file loader and bounded decompression abstractions" \
 		<"$top/arch-arm64/commits/rust-$(basename "$kside").txt"

@@ -48,7 +48,6 @@ use crate::{
 };
 use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull, slice};
 
-mod cma;
 mod owner;
 
 /// A kexec_file loader: the file format it claims and how it turns a file into segments.
@@ -298,7 +297,8 @@ impl Kimage<'_> {
     ///
     /// `kernel` is kept here until `cleanup`. When the other segments do not fit next to the
     /// kernel, the kernel moves to the next hole, as `kexec_image.c` does; a segment given up
-    /// that way returns what it took (on kernels that place segments in CMA, the CMA block).
+    /// that way returns what it took (`kexec_buf_retry()`: on kernels that place segments in
+    /// CMA, its CMA block).
     pub fn add_arm64_kernel(
         &mut self,
         kernel: VVec<u8>,
@@ -310,35 +310,30 @@ impl Kimage<'_> {
         }
         let (buffer, bufsz) = self.keep(kernel)?;
         let index = self.nr_segments();
-        let in_cma = self.place_kernel(buffer, bufsz, layout, others)?;
+        self.place_kernel(buffer, bufsz, layout, others)?;
         self.set_entry(index, layout.text_offset);
         if debug_enabled() {
             let (mem, memsz) = self.segment(index);
             crate::pr_info!(
-                "kexec_file: kernel segment {} at {:#x}, {:#x} bytes{}\n",
+                "kexec_file: kernel segment {} at {:#x}, {:#x} bytes\n",
                 index,
                 mem,
-                memsz,
-                if in_cma { ", in CMA" } else { "" }
+                memsz
             );
         }
         Ok(())
     }
 
     /// Adds the kernel segment, `bufsz` bytes at `buffer`, then the other segments; when those
-    /// do not fit, gives the kernel segment up and retries with the next hole. Returns whether
-    /// the kernel segment is in CMA.
+    /// do not fit, gives the kernel segment up and retries elsewhere (`kexec_buf_retry()`).
     fn place_kernel(
         &mut self,
         buffer: *const u8,
         bufsz: usize,
         layout: Arm64KernelLayout,
         others: &OtherSegments<'_>,
-    ) -> Result<bool> {
+    ) -> Result {
         let index = self.nr_segments();
-        // CMA blocks are copied to from their start whatever the segment's address says, so a
-        // segment that starts at an offset from its block cannot live in CMA.
-        let mut cma = cma::Placement::new(self.ptr, layout.text_offset == 0);
         let mut kbuf = kexec_buf_for(self.ptr, buffer, bufsz, layout.memsz);
         loop {
             // SAFETY: `kbuf` describes a buffer kept in `self.buffers` until `cleanup`, which
@@ -346,40 +341,42 @@ impl Kimage<'_> {
             // type invariant.
             to_result(unsafe { bindings::kexec_add_buffer(&mut kbuf) })?;
             let (mem, memsz) = self.segment(index);
-            // SAFETY: the kimage is valid and ours by the type invariant; `initrd` and
-            // `cmdline` are the core's buffers for it (see `OtherSegments`).
-            let ret = unsafe {
-                bindings::load_other_segments(
-                    self.ptr.as_ptr(),
-                    mem,
-                    memsz,
-                    others.initrd,
-                    others.initrd_len(),
-                    others.cmdline,
-                )
-            };
-            if ret == 0 {
-                return Ok(cma.in_cma(index));
+            // A CMA block is copied to from its start whatever the segment's address says: a
+            // kernel that starts at an offset from its base cannot use one.
+            let usable = layout.text_offset == 0 || !self.segment_in_cma(index);
+            if usable && self.add_other_segments(mem, memsz, others) == 0 {
+                return Ok(());
             }
-            // The other segments do not fit with the kernel there: give it up and retry.
-            let was_cma = cma.in_cma(index);
             if debug_enabled() {
                 crate::pr_info!(
-                    "kexec_file: no room for the other segments with the kernel at {:#x}{}: \
-                     retrying {}\n",
+                    "kexec_file: cannot keep the kernel at {:#x} ({}): retrying\n",
                     mem,
-                    if was_cma { " (CMA)" } else { "" },
-                    if was_cma { "outside CMA" } else { "above it" }
+                    if usable {
+                        "no room for the other segments"
+                    } else {
+                        "a CMA block, and text_offset is not 0"
+                    }
                 );
             }
-            self.forget_segments_from(index, &cma);
-            if was_cma {
-                // A CMA block does not move up with `buf_min`: retry outside CMA instead.
-                cma.disable();
-            } else {
-                kbuf.buf_min = mem.checked_add(memsz).ok_or(EINVAL)?;
-            }
-            kbuf.mem = bindings::KEXEC_BUF_MEM_UNKNOWN as c_ulong;
+            // SAFETY: `kbuf` placed segment `index` of our kimage, and nothing has been copied
+            // from the buffers of the segments this drops.
+            unsafe { bindings::kexec_buf_retry(&mut kbuf, index as c_ulong) };
+        }
+    }
+
+    /// `load_other_segments()` for a kernel at `mem`, `memsz` bytes; its return value.
+    fn add_other_segments(&mut self, mem: c_ulong, memsz: usize, others: &OtherSegments<'_>) -> c_int {
+        // SAFETY: the kimage is valid and ours by the type invariant; `initrd` and `cmdline` are
+        // the core's buffers for it (see `OtherSegments`).
+        unsafe {
+            bindings::load_other_segments(
+                self.ptr.as_ptr(),
+                mem,
+                memsz,
+                others.initrd,
+                others.initrd_len(),
+                others.cmdline,
+            )
         }
     }
 
@@ -398,12 +395,10 @@ impl Kimage<'_> {
         (segment.mem, segment.memsz)
     }
 
-    /// Forgets segment `first` and every later one, giving back what they hold.
-    fn forget_segments_from(&mut self, first: usize, cma: &cma::Placement) {
-        // SAFETY: `ptr` is valid and ours by the type invariant.
-        let image = unsafe { self.ptr.as_mut() };
-        image.nr_segments = image.nr_segments.min(first);
-        cma.release_unused(first);
+    /// Whether segment `index`, which must exist, was placed in a CMA block.
+    fn segment_in_cma(&self, index: usize) -> bool {
+        // SAFETY: `ptr` is valid by the type invariant; the helper only reads the kimage.
+        unsafe { bindings::kexec_segment_in_cma(self.ptr.as_ptr(), index as c_ulong) }
     }
 
     /// Moves kernel segment `index` up by `text_offset` and makes it the entry point.
