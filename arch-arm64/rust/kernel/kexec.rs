@@ -365,7 +365,12 @@ impl Kimage<'_> {
     }
 
     /// `load_other_segments()` for a kernel at `mem`, `memsz` bytes; its return value.
-    fn add_other_segments(&mut self, mem: c_ulong, memsz: usize, others: &OtherSegments<'_>) -> c_int {
+    fn add_other_segments(
+        &mut self,
+        mem: c_ulong,
+        memsz: usize,
+        others: &OtherSegments<'_>,
+    ) -> c_int {
         // SAFETY: the kimage is valid and ours by the type invariant; `initrd` and `cmdline` are
         // the core's buffers for it (see `OtherSegments`).
         unsafe {
