@@ -219,23 +219,6 @@ pub enum Refusal {
         /// The limit: [`MAX_IMAGE_SIZE`] or half of RAM, whichever is less.
         limit: usize,
     },
-    /// The crash kernel cannot fit the `crashkernel=` reservation.
-    CrashReservationTooSmall {
-        /// Bytes the image needs at least.
-        needed: u64,
-        /// Bytes reserved for the crash kernel.
-        reserved: u64,
-    },
-    /// The buffer for the decompressed image could not be allocated.
-    NoMemory {
-        /// Bytes requested.
-        size: usize,
-    },
-    /// The decompressor's own state could not be allocated.
-    DecoderNoMemory {
-        /// The compression name.
-        name: MethodName,
-    },
     /// The payload decompresses to more than its declared size.
     OutputOverflow {
         /// The declared uncompressed size.
@@ -285,13 +268,6 @@ pub enum Refusal {
     PageSizeUnsupported {
         /// The image's page size in KiB.
         kib: u32,
-    },
-    /// The kernel and the other segments could not be placed (`kexec_add_buffer` or
-    /// `load_other_segments` failed: no memory range fits them, or no memory for their
-    /// bookkeeping).
-    NoPlacement {
-        /// The kernel error code, negative.
-        errno: i32,
     },
 }
 
@@ -345,16 +321,6 @@ impl fmt::Display for Refusal {
                 f,
                 "declared uncompressed size {declared} is over the limit of {limit} bytes"
             ),
-            Refusal::CrashReservationTooSmall { needed, reserved } => write!(
-                f,
-                "crash kernel needs at least {needed} bytes, crashkernel= reserved {reserved}"
-            ),
-            Refusal::NoMemory { size } => {
-                write!(f, "cannot allocate {size} bytes for the decompressed image")
-            }
-            Refusal::DecoderNoMemory { name } => {
-                write!(f, "cannot allocate the state of the {name} decompressor")
-            }
             Refusal::OutputOverflow { declared } => write!(
                 f,
                 "payload decompresses to more than its declared {declared} bytes"
@@ -401,39 +367,32 @@ impl fmt::Display for Refusal {
                     "Image uses {kib}K pages, which this CPU does not support"
                 )
             }
-            Refusal::NoPlacement { errno } => write!(
-                f,
-                "cannot place the kernel and its other segments ({errno})"
-            ),
         }
     }
 }
 
-/// The Linux error numbers refusals map to (asm-generic, as on arm64; the loader checks them
-/// against the kernel's at compile time).
-pub mod errno {
-    /// Exec format error.
-    pub const ENOEXEC: i32 = 8;
-    /// Out of memory.
-    pub const ENOMEM: i32 = 12;
-    /// Invalid argument.
-    pub const EINVAL: i32 = 22;
-    /// File too large.
-    pub const EFBIG: i32 = 27;
-    /// Not a data message.
-    pub const EBADMSG: i32 = 74;
-    /// Operation not supported.
-    pub const EOPNOTSUPP: i32 = 95;
-    /// Cannot assign requested address.
-    pub const EADDRNOTAVAIL: i32 = 99;
+/// What kind of refusal a [`Refusal`] is: the loader gives each kind one kernel error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// Not this loader's format, or not an arm64 `Image` inside: `ENOEXEC`, so that the next
+    /// loader may take the file.
+    OtherFormat,
+    /// A header field is out of bounds or out of range, or the CPU cannot run the `Image`:
+    /// `EINVAL`.
+    Invalid,
+    /// The kernel has no decompressor for the payload's method: `EOPNOTSUPP`.
+    UnsupportedMethod,
+    /// The image is, or decompresses to, more than the limit or its declared size: `EFBIG`.
+    TooLarge,
+    /// The payload is not a valid stream of its method, or too short: `EBADMSG`.
+    CorruptPayload,
 }
 
 impl Refusal {
-    /// The (positive) errno for this refusal: the loader's only errno table.
-    pub fn errno(&self) -> i32 {
-        use errno::*;
+    /// The kind of this refusal, which decides its error code.
+    pub fn kind(&self) -> RefusalKind {
         match *self {
-            Refusal::NotZboot | Refusal::NotArm64Image => ENOEXEC,
+            Refusal::NotZboot | Refusal::NotArm64Image => RefusalKind::OtherFormat,
             Refusal::HeaderTruncated { .. }
             | Refusal::PeHeaderOutOfBounds { .. }
             | Refusal::NoPeSignature { .. }
@@ -447,15 +406,14 @@ impl Refusal {
             | Refusal::ZeroImageSize
             | Refusal::ImageSizeTooSmall { .. }
             | Refusal::EndiannessUnsupported { .. }
-            | Refusal::PageSizeUnsupported { .. } => EINVAL,
-            Refusal::UnsupportedMethod { .. } => EOPNOTSUPP,
+            | Refusal::PageSizeUnsupported { .. } => RefusalKind::Invalid,
+            Refusal::UnsupportedMethod { .. } => RefusalKind::UnsupportedMethod,
             Refusal::DeclaredSizeTooLarge { .. }
             | Refusal::OutputOverflow { .. }
-            | Refusal::ImageSizeTooLarge { .. } => EFBIG,
-            Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => EBADMSG,
-            Refusal::NoMemory { .. } | Refusal::DecoderNoMemory { .. } => ENOMEM,
-            Refusal::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
-            Refusal::NoPlacement { errno } => errno.saturating_neg(),
+            | Refusal::ImageSizeTooLarge { .. } => RefusalKind::TooLarge,
+            Refusal::CorruptPayload { .. } | Refusal::OutputShort { .. } => {
+                RefusalKind::CorruptPayload
+            }
         }
     }
 }
@@ -561,13 +519,6 @@ impl<'a> Zboot<'a> {
         Refusal::UnsupportedMethod {
             name: self.method_name(),
             known: self.method().is_some(),
-        }
-    }
-
-    /// [`Refusal::DecoderNoMemory`] for this image's method.
-    pub fn decoder_no_memory(&self) -> Refusal {
-        Refusal::DecoderNoMemory {
-            name: self.method_name(),
         }
     }
 

@@ -35,7 +35,8 @@ pub mod format;
 #[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
 mod tests;
 
-use format::{Arm64Image, CpuFeatures, Refusal, Zboot};
+use core::fmt;
+use format::{Arm64Image, CpuFeatures, MethodName, Refusal, RefusalKind, Zboot};
 
 const __LOG_PREFIX: &[u8] = b"kexec_file(zboot)\0";
 
@@ -50,11 +51,11 @@ impl kexec::Loader for ZbootLoader {
     fn probe(file: &[u8]) -> Result {
         Zboot::parse(file)
             .map(|_| ())
-            .map_err(|refusal| refuse(&refusal))
+            .map_err(|refusal| refuse(&refusal.into()))
     }
 
     fn load(image: &mut Kimage<'_>, file: &[u8], others: &OtherSegments<'_>) -> Result {
-        load_zboot(image, file, others).map_err(|refusal| refuse(&refusal))
+        load_zboot(image, file, others).map_err(|err| refuse(&err))
     }
 
     /// The outer PE file is verified as it is, against the secondary and platform keyrings.
@@ -71,25 +72,95 @@ impl kexec::Loader for ZbootLoader {
     }
 }
 
-/// The kernel error code for a refusal: the loader's only errno mapping ([`Refusal::errno`]
-/// holds the table; the KUnit suite checks its values against the kernel's).
-fn errno(refusal: &Refusal) -> Error {
-    Error::from_errno(-refusal.errno())
+/// Why `load` gave up on a file: the file's own [`Refusal`], or what the running system could
+/// not give it.
+#[derive(Debug)]
+enum LoadError {
+    /// The file is refused for what it is.
+    Refused(Refusal),
+    /// The crash kernel cannot fit the `crashkernel=` reservation.
+    CrashReservationTooSmall {
+        /// Bytes the image needs at least.
+        needed: u64,
+        /// Bytes reserved for the crash kernel.
+        reserved: u64,
+    },
+    /// The buffer for the decompressed image could not be allocated.
+    NoMemory {
+        /// Bytes requested.
+        size: usize,
+    },
+    /// The decompressor's own state could not be allocated.
+    DecoderNoMemory {
+        /// The compression name.
+        name: MethodName,
+    },
+    /// The kernel and its other segments could not be placed (`kexec_add_buffer()` or
+    /// `load_other_segments()` failed).
+    NoPlacement(Error),
+}
+
+impl From<Refusal> for LoadError {
+    fn from(refusal: Refusal) -> Self {
+        LoadError::Refused(refusal)
+    }
+}
+
+impl LoadError {
+    /// The kernel error code of this failure: the loader's only errno mapping.
+    fn code(&self) -> Error {
+        match self {
+            LoadError::Refused(refusal) => match refusal.kind() {
+                RefusalKind::OtherFormat => ENOEXEC,
+                RefusalKind::Invalid => EINVAL,
+                RefusalKind::UnsupportedMethod => EOPNOTSUPP,
+                RefusalKind::TooLarge => EFBIG,
+                RefusalKind::CorruptPayload => EBADMSG,
+            },
+            LoadError::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
+            LoadError::NoMemory { .. } | LoadError::DecoderNoMemory { .. } => ENOMEM,
+            LoadError::NoPlacement(err) => *err,
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Refused(refusal) => write!(f, "{refusal}"),
+            LoadError::CrashReservationTooSmall { needed, reserved } => write!(
+                f,
+                "crash kernel needs at least {needed} bytes, crashkernel= reserved {reserved}"
+            ),
+            LoadError::NoMemory { size } => {
+                write!(f, "cannot allocate {size} bytes for the decompressed image")
+            }
+            LoadError::DecoderNoMemory { name } => {
+                write!(f, "cannot allocate the state of the {name} decompressor")
+            }
+            LoadError::NoPlacement(err) => write!(
+                f,
+                "cannot place the kernel and its other segments ({err:?})"
+            ),
+        }
+    }
 }
 
 /// Logs why the file was refused and returns the error code for it.
-fn refuse(refusal: &Refusal) -> Error {
-    if *refusal != Refusal::NotZboot {
-        pr_err!("{}\n", format_args!("{refusal}"));
+///
+/// A file of another format is left to the next loader without a word.
+fn refuse(err: &LoadError) -> Error {
+    if !matches!(err, LoadError::Refused(Refusal::NotZboot)) {
+        pr_err!("{}\n", format_args!("{err}"));
     }
-    errno(refusal)
+    err.code()
 }
 
 fn load_zboot(
     image: &mut Kimage<'_>,
     file: &[u8],
     others: &OtherSegments<'_>,
-) -> Result<(), Refusal> {
+) -> Result<(), LoadError> {
     let zboot = Zboot::parse(file)?;
     if image.is_crash() {
         check_crash_reservation(&zboot, others)?;
@@ -104,9 +175,7 @@ fn load_zboot(
     };
     image
         .add_arm64_kernel(kernel, layout, others)
-        .map_err(|err| Refusal::NoPlacement {
-            errno: err.to_errno(),
-        })?;
+        .map_err(LoadError::NoPlacement)?;
     pr_info!(
         "{} payload of {} bytes decompressed to {} bytes in {} us (image_size {})\n",
         format_args!("{}", zboot.method_name()),
@@ -120,17 +189,20 @@ fn load_zboot(
 
 /// Refuses, before decompressing anything, a crash kernel that cannot fit the `crashkernel=`
 /// reservation: the kernel and initrd alone must fit in it.
-fn check_crash_reservation(zboot: &Zboot<'_>, others: &OtherSegments<'_>) -> Result<(), Refusal> {
+fn check_crash_reservation(
+    zboot: &Zboot<'_>,
+    others: &OtherSegments<'_>,
+) -> Result<(), LoadError> {
     let needed = (zboot.declared_size() as u64).saturating_add(others.initrd_len() as u64);
     let reserved = kexec::crash_reservation();
     if needed > reserved {
-        return Err(Refusal::CrashReservationTooSmall { needed, reserved });
+        return Err(LoadError::CrashReservationTooSmall { needed, reserved });
     }
     Ok(())
 }
 
 /// Decompresses and checks the payload: everything `load` does before placing segments.
-fn unpack(zboot: &Zboot<'_>) -> Result<(VVec<u8>, Arm64Image), Refusal> {
+fn unpack(zboot: &Zboot<'_>) -> Result<(VVec<u8>, Arm64Image), LoadError> {
     let size = format::checked_declared_size(zboot, format::image_size_limit(kexec::total_ram()))?;
     let decompressor =
         Decompressor::by_name(zboot.method_name().as_bytes()).ok_or(zboot.unsupported_method())?;
@@ -145,16 +217,18 @@ fn decompress_payload(
     decompressor: &Decompressor,
     zboot: &Zboot<'_>,
     size: usize,
-) -> Result<VVec<u8>, Refusal> {
+) -> Result<VVec<u8>, LoadError> {
     // The size comes from the file: let a failure be a quiet error, not the OOM killer.
     let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
-    let mut kernel = VVec::with_capacity(size, flags).map_err(|_| Refusal::NoMemory { size })?;
+    let mut kernel = VVec::with_capacity(size, flags).map_err(|_| LoadError::NoMemory { size })?;
     decompressor
         .decompress_into(zboot.payload(), &mut kernel)
         .map_err(|err| match err {
-            e if e == EFBIG => Refusal::OutputOverflow { declared: size },
-            e if e == ENOMEM => zboot.decoder_no_memory(),
-            _ => zboot.corrupt_payload(),
+            e if e == EFBIG => Refusal::OutputOverflow { declared: size }.into(),
+            e if e == ENOMEM => LoadError::DecoderNoMemory {
+                name: zboot.method_name(),
+            },
+            _ => zboot.corrupt_payload().into(),
         })?;
     Ok(kernel)
 }

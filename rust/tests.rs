@@ -13,8 +13,8 @@ use kernel::prelude::*;
 
 #[kunit_tests(kexec_zboot)]
 mod loader {
-    use crate::{format, unpack, ZbootLoader};
-    use kernel::{error::code::*, kexec::Loader, prelude::*};
+    use crate::{format, unpack, LoadError, ZbootLoader};
+    use kernel::{error::code::*, kexec::Loader, prelude::*, str::CString};
 
     /// The vectors, as `mkvectors.py` lays them out (little-endian): `"ZBVECT01"`, u32 count,
     /// u32 0, then per vector: `char name[64]`, s32 probe, s32 load, u32 flags, u32 image_len,
@@ -128,10 +128,12 @@ mod loader {
             if probe != 0 {
                 continue;
             }
-            let unpacked = format::Zboot::parse(v.data).and_then(|zboot| unpack(&zboot));
+            let unpacked = format::Zboot::parse(v.data)
+                .map_err(LoadError::from)
+                .and_then(|zboot| unpack(&zboot));
             let (load, image_len) = match &unpacked {
                 Ok((kernel, _)) => (0, kernel.len()),
-                Err(refusal) => (-refusal.errno(), 0),
+                Err(err) => (err.code().to_errno(), 0),
             };
             if load == v.expected_load() || (v.alt != 0 && load == v.alt) {
                 if load == 0 && image_len != v.image_len {
@@ -168,16 +170,47 @@ mod loader {
         assert_eq!(errno_of(ZbootLoader::probe(&[])), ENOEXEC.to_errno());
     }
 
-    /// The errno values the pure parser names are the kernel's.
+    /// The failures of the running system (not of the file) have their own codes and lines.
     #[test]
-    fn errno_table_is_the_kernels() {
-        use format::errno;
-        assert_eq!(-errno::ENOEXEC, ENOEXEC.to_errno());
-        assert_eq!(-errno::ENOMEM, ENOMEM.to_errno());
-        assert_eq!(-errno::EINVAL, EINVAL.to_errno());
-        assert_eq!(-errno::EFBIG, EFBIG.to_errno());
-        assert_eq!(-errno::EBADMSG, EBADMSG.to_errno());
-        assert_eq!(-errno::EOPNOTSUPP, EOPNOTSUPP.to_errno());
-        assert_eq!(-errno::EADDRNOTAVAIL, EADDRNOTAVAIL.to_errno());
+    fn system_failures_name_their_reason() {
+        let good_gzip = vectors().find(|v| v.name == "good-gzip").map(|v| v.data);
+        let gzip = good_gzip.and_then(|data| format::Zboot::parse(data).ok());
+        assert!(gzip.is_some());
+        let Some(gzip) = gzip.map(|zboot| zboot.method_name()) else {
+            return;
+        };
+        let failures = [
+            (
+                LoadError::CrashReservationTooSmall {
+                    needed: 2,
+                    reserved: 1,
+                },
+                EADDRNOTAVAIL,
+                "crash kernel needs at least 2 bytes, crashkernel= reserved 1",
+            ),
+            (
+                LoadError::NoMemory { size: 4096 },
+                ENOMEM,
+                "cannot allocate 4096 bytes for the decompressed image",
+            ),
+            (
+                LoadError::DecoderNoMemory { name: gzip },
+                ENOMEM,
+                "cannot allocate the state of the gzip decompressor",
+            ),
+            (
+                LoadError::NoPlacement(EADDRNOTAVAIL),
+                EADDRNOTAVAIL,
+                "cannot place the kernel and its other segments (EADDRNOTAVAIL)",
+            ),
+        ];
+        for (failure, code, line) in &failures {
+            assert_eq!(failure.code(), *code);
+            let printed = CString::try_from_fmt(fmt!("{}", format_args!("{failure}")));
+            assert!(printed.is_ok());
+            if let Ok(printed) = printed {
+                assert_eq!(printed.to_bytes(), line.as_bytes());
+            }
+        }
     }
 }

@@ -15,10 +15,4 @@
  */
 int kexec_zboot_unpack_test(const u8 *buf, size_t len, size_t *image_len);
 
-/*
- * 0 when the errno values the loader's parser names are the kernel's, else
- * the first that is not.
- */
-int kexec_zboot_errno_test(void);
-
 #endif /* _KEXEC_ZBOOT_BRIDGE_H */

@@ -42,14 +42,8 @@ static void vectors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tried, zboot_vectors_count());
 }
 
-static void errno_table_test(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, kexec_zboot_errno_test(), 0);
-}
-
 static struct kunit_case kexec_zboot_test_cases[] = {
 	KUNIT_CASE(vectors_test),
-	KUNIT_CASE(errno_table_test),
 	{}
 };
 

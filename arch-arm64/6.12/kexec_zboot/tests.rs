@@ -4,12 +4,9 @@
 //! kernels that cannot run Rust KUnit suites outside the `kernel` crate (`#[kunit_tests]`
 //! arrived in 6.15; newer kernels run `tests.rs` of the loader's source instead).
 
-use super::{format, refuse, unpack};
+use super::{format, refuse, unpack, LoadError};
 use core::slice;
-use kernel::{
-    bindings,
-    ffi::{c_int, c_uint},
-};
+use kernel::ffi::c_int;
 
 /// Runs `load`'s checks and decompression on a file without placing it.
 ///
@@ -27,32 +24,15 @@ pub(crate) unsafe extern "C" fn kexec_zboot_unpack_test(
 ) -> c_int {
     // SAFETY: `buf` is valid for `len` bytes by the function's safety requirements.
     let file = unsafe { slice::from_raw_parts(buf, len) };
-    match format::Zboot::parse(file).and_then(|zboot| unpack(&zboot)) {
+    let unpacked = format::Zboot::parse(file)
+        .map_err(LoadError::from)
+        .and_then(|zboot| unpack(&zboot));
+    match unpacked {
         Ok((kernel, _)) => {
             // SAFETY: `image_len` is valid for a write by the function's safety requirements.
             unsafe { image_len.write(kernel.len()) };
             0
         }
-        Err(refusal) => refuse(&refusal).to_errno(),
+        Err(err) => refuse(&err).to_errno(),
     }
-}
-
-/// Checks the errno values the pure parser names against the kernel's: returns 0 when they
-/// agree, else the (positive) value of the first that does not.
-#[no_mangle]
-pub(crate) extern "C" fn kexec_zboot_errno_test() -> c_int {
-    use format::errno;
-    let pairs = [
-        (errno::ENOEXEC, bindings::ENOEXEC),
-        (errno::ENOMEM, bindings::ENOMEM),
-        (errno::EINVAL, bindings::EINVAL),
-        (errno::EFBIG, bindings::EFBIG),
-        (errno::EBADMSG, bindings::EBADMSG),
-        (errno::EOPNOTSUPP, bindings::EOPNOTSUPP),
-        (errno::EADDRNOTAVAIL, bindings::EADDRNOTAVAIL),
-    ];
-    pairs
-        .iter()
-        .find(|&&(ours, kernel)| c_uint::try_from(ours) != Ok(kernel))
-        .map_or(0, |&(ours, _)| ours)
 }

@@ -469,9 +469,7 @@ pub fn verify_pe_signature(file: &[u8]) -> Result {
     #[cfg(not(all(CONFIG_KEXEC_SIG, CONFIG_SIGNED_PE_FILE_VERIFICATION)))]
     {
         let _ = file;
-        Err(crate::error::Error::from_errno(
-            -(bindings::EKEYREJECTED as c_int),
-        ))
+        Err(EKEYREJECTED)
     }
 }
 
