@@ -15,6 +15,10 @@
 //!    which places it like `kexec_image.c` does, with the initrd, DTB and command line.
 //! 4. The decompressed buffer stays with the kexec abstraction until the core has copied it.
 //!
+//! A refusal is one `pr_err` line naming the reason (a failed signature check, one `pr_info`
+//! line); a successful load says what it did only when `kexec_file_load(2)` was asked to
+//! (`KEXEC_FILE_DEBUG`), as the kexec core's `kexec_dprintk()` does.
+//!
 //! Safe Rust only: the kernel is reached through `kernel::kexec` and `kernel::decompress`. The
 //! parsing is in `format.rs`, which is pure and also builds on the host.
 
@@ -23,9 +27,10 @@ use kernel::{
         flags::{__GFP_NOWARN, __GFP_RETRY_MAYFAIL, GFP_KERNEL},
         VVec,
     },
+    cpufeature::SystemFeatures,
     decompress::Decompressor,
     error::{code::*, Error},
-    kexec::{self, Arm64Cpu, Arm64KernelLayout, Kimage, OtherSegments},
+    kexec::{self, arm64::KernelLayout, Kimage, OtherSegments, SignatureCheck},
     prelude::*,
     time::{Instant, Monotonic},
 };
@@ -38,7 +43,7 @@ mod tests;
 use core::fmt;
 use format::{Arm64Image, CpuFeatures, MethodName, Refusal, RefusalKind, Zboot};
 
-const __LOG_PREFIX: &[u8] = b"kexec_file(zboot)\0";
+kernel::built_in_crate!("kexec_file(zboot)");
 
 // `kexec_zboot_ops`, which `kexec_file_loaders[]` lists ahead of `kexec_image_ops`.
 kernel::kexec_file_ops!(ZbootLoader, "kexec_zboot_ops");
@@ -61,11 +66,12 @@ impl kexec::Loader for ZbootLoader {
     /// The outer PE file is verified as it is, against the secondary and platform keyrings.
     ///
     /// The core decides what a failure means (a refusal under lockdown or `KEXEC_SIG_FORCE`,
-    /// nothing otherwise) and says little, so the verifier's verdict is logged here.
-    fn verify_sig(file: &[u8]) -> Result {
-        let verdict = kexec::verify_pe_signature(file);
+    /// nothing otherwise) and says little, so a failure's reason is logged here, in one line.
+    fn verify_sig(check: &SignatureCheck<'_>) -> Result {
+        let verdict = kexec::verify_pe_signature(check.file());
         match verdict {
-            Ok(()) => pr_info!("PE signature verified\n"),
+            Ok(()) if check.debug_enabled() => pr_info!("PE signature verified\n"),
+            Ok(()) => (),
             Err(err) => pr_info!("PE signature not verified: {}\n", format_args!("{err:?}")),
         }
         verdict
@@ -163,27 +169,28 @@ fn load_zboot(
 ) -> Result<(), LoadError> {
     let zboot = Zboot::parse(file)?;
     if image.is_crash() {
-        check_crash_reservation(&zboot, others)?;
+        check_crash_reservation(&zboot, image.crash_reservation(), others)?;
     }
     let start = Instant::<Monotonic>::now();
     let (kernel, header) = unpack(&zboot)?;
     let unpack_us = start.elapsed().as_micros_ceil();
     let image_len = kernel.len();
-    let layout = Arm64KernelLayout {
-        text_offset: header.text_offset(),
-        memsz: header.memsz(),
-    };
+    // `Arm64Image::parse` has checked both, so this cannot fail.
+    let layout = KernelLayout::new(header.text_offset() as u64, header.image_size() as u64)
+        .map_err(LoadError::NoPlacement)?;
     image
         .add_arm64_kernel(kernel, layout, others)
         .map_err(LoadError::NoPlacement)?;
-    pr_info!(
-        "{} payload of {} bytes decompressed to {} bytes in {} us (image_size {})\n",
-        format_args!("{}", zboot.method_name()),
-        zboot.payload().len(),
-        image_len,
-        unpack_us,
-        header.image_size()
-    );
+    if image.debug_enabled() {
+        pr_info!(
+            "{} payload of {} bytes decompressed to {} bytes in {} us (image_size {})\n",
+            format_args!("{}", zboot.method_name()),
+            zboot.payload().len(),
+            image_len,
+            unpack_us,
+            header.image_size()
+        );
+    }
     Ok(())
 }
 
@@ -191,10 +198,10 @@ fn load_zboot(
 /// reservation: the kernel and initrd alone must fit in it.
 fn check_crash_reservation(
     zboot: &Zboot<'_>,
+    reserved: u64,
     others: &OtherSegments<'_>,
 ) -> Result<(), LoadError> {
     let needed = (zboot.declared_size() as u64).saturating_add(others.initrd_len() as u64);
-    let reserved = kexec::crash_reservation();
     if needed > reserved {
         return Err(LoadError::CrashReservationTooSmall { needed, reserved });
     }
@@ -235,7 +242,7 @@ fn decompress_payload(
 
 /// The running kernel and CPU, as `kexec_image.c` checks them.
 fn running_cpu() -> CpuFeatures {
-    let cpu = Arm64Cpu::current();
+    let cpu = SystemFeatures::current();
     CpuFeatures {
         kernel_big_endian: cpu.kernel_big_endian,
         mixed_endian: cpu.mixed_endian,

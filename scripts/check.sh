@@ -23,13 +23,12 @@ for k in json.load(open(sys.argv[1])): print(k["name"])' "$artifacts/kernels.jso
 fi
 
 # Our files as a kernel tree holds them.
-ours_rust=(rust/kernel/kexec.rs rust/kernel/kexec/owner.rs
-	rust/kernel/decompress.rs
+ours_rust=(rust/kernel/kexec.rs rust/kernel/kexec/arm64.rs rust/kernel/cpufeature.rs
+	rust/kernel/built_in.rs rust/kernel/decompress.rs
 	arch/arm64/kernel/kexec_zboot/kexec_zboot.rs arch/arm64/kernel/kexec_zboot/format.rs
 	arch/arm64/kernel/kexec_zboot/tests.rs)
-ours_c=(lib/decompress_bounded.c include/linux/decompress/bounded.h rust/helpers/cpufeature.c
-	rust/helpers/kexec.c)
-ours_re='rust/kernel/(kexec|decompress)|kexec_zboot/'
+ours_c=(lib/decompress_bounded.c include/linux/decompress/bounded.h rust/helpers/cpufeature.c)
+ours_re='rust/kernel/(kexec|decompress|cpufeature|built_in)|kexec_zboot/'
 
 # checkpatch.pl of the tree, run from build/ (it leaves a CamelCase cache in
 # its working directory) with no git repository in sight (this checkout is

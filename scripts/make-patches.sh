@@ -120,6 +120,11 @@ $(cat)"
 		kexec_subject="kexec_file: release the CMA blocks of segments a loader gives up"
 	commit "$kexec_subject" <"$top/arch-arm64/commits/kexec-$(basename "$kside").txt"
 
+	# 0c. arm64: kexec_image.c's kernel placement, shared (the Rust loader places through it).
+	apply place
+	commit "arm64: kexec_file: share the kernel placement of kexec_image.c" \
+		<"$top/arch-arm64/commits/place.txt"
+
 	# 1. lib: bounded decompressors.
 	apply lib
 	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
@@ -139,9 +144,11 @@ $(cat)"
 	put rust/helpers/cpufeature.c "${kside#"$top"/}/rust/helpers/cpufeature.c"
 	put rust/kernel/decompress.rs arch-arm64/rust/kernel/decompress.rs
 	put rust/kernel/kexec.rs arch-arm64/rust/kernel/kexec.rs
-	put rust/helpers/kexec.c "${kside#"$top"/}/rust/helpers/kexec.c"
-	maintainers "$work" rust/helpers/cpufeature.c rust/helpers/kexec.c rust/kernel/decompress.rs \
-		rust/kernel/kexec.rs \
+	put rust/kernel/kexec/arm64.rs arch-arm64/rust/kernel/kexec/arm64.rs
+	put rust/kernel/cpufeature.rs arch-arm64/rust/kernel/cpufeature.rs
+	put rust/kernel/built_in.rs "${kside#"$top"/}/rust/kernel/built_in.rs"
+	maintainers "$work" rust/helpers/cpufeature.c rust/kernel/built_in.rs rust/kernel/cpufeature.rs \
+		rust/kernel/decompress.rs rust/kernel/kexec.rs \
 		rust/kernel/kexec/
 	commit "rust: add kexec_file loader and bounded decompression abstractions" \
 		<"$top/arch-arm64/commits/rust-$(basename "$kside").txt"
@@ -198,17 +205,57 @@ $(cat)"
 }
 
 cover() { # TREE FILE BASE WORK: the cover letter's subject and body
-	python3 - "$@" "$top/arch-arm64/commits/cover.txt" <<'PY'
-import re, subprocess, sys
-tree, path, base, work, template = sys.argv[1:6]
+	local obj
+	obj=$(KTREE=6.12 bash -c '. "$0"/scripts/env.sh; echo "$objroot/test-kernel"' "$top")
+	python3 - "$@" "$top/arch-arm64/commits/cover.txt" "$top" "$obj" <<'PY'
+import re, subprocess, sys, os, textwrap
+tree, path, base, work, template, top, obj = sys.argv[1:8]
 text = open(path).read()
 body = open(template).read()
 kernel = f"Linux {tree}" + (" LTS" if tree == "6.12" else "")
+
+
+def lines(*files):
+    return str(sum(len(open(os.path.join(top, f)).read().splitlines()) for f in files))
+
+
+def text_size(rel):
+    try:
+        out = subprocess.run(["aarch64-linux-gnu-size", os.path.join(obj, rel)],
+                             capture_output=True, text=True, check=True).stdout
+        return out.splitlines()[1].split()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "(not built)"
+
+
+# Measured when the series is made: the files as they are, the objects of the
+# 6.12 test kernel (make kernel).
+values = {
+    "KERNEL": kernel,
+    "LOADER": lines("rust/kexec_zboot.rs", "rust/format.rs"),
+    "FORMAT": lines("rust/format.rs"),
+    "LOADER_TEXT": text_size("arch/arm64/kernel/kexec_zboot/kexec_zboot.o"),
+    "LIB": lines("arch-arm64/lib/decompress_bounded.c",
+                 "arch-arm64/include/linux/decompress/bounded.h"),
+    "LIB_TEXT": text_size("lib/decompress_bounded.o"),
+    "ABSTRACTION": lines("arch-arm64/rust/kernel/kexec.rs", "arch-arm64/rust/kernel/kexec/arm64.rs"),
+}
+
+
+def fill(paragraph):
+    paragraph = re.sub(r"@(\w+)@", lambda m: values[m.group(1)], paragraph)
+    if paragraph.startswith("- ") or "\n- " in paragraph:
+        head, *items = re.split(r"^- ", paragraph, flags=re.M)
+        out = [textwrap.fill(head.replace("\n", " "), 72)] if head.strip() else []
+        out += [textwrap.fill(i.replace("\n", " ").strip(), 72, initial_indent="- ",
+                              subsequent_indent="  ") for i in items]
+        return "\n".join(out)
+    return textwrap.fill(paragraph.replace("\n", " "), 72)
+
+
 subject, _, body = body.partition("\n\n")
-import textwrap
 paragraphs = body.split("\n\n")
-body = "\n\n".join(textwrap.fill(p.replace("@KERNEL@", kernel).replace("\n", " "), 72)
-                     if "@KERNEL@" in p else p for p in paragraphs)
+body = "\n\n".join(fill(p) if re.search(r"@\w+@", p) else p for p in paragraphs)
 text = text.replace("*** SUBJECT HERE ***", subject.replace("@KERNEL@", kernel))
 text = text.replace("*** BLURB HERE ***", body.rstrip("\n"))
 open(path, "w").write(text)

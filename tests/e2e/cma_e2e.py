@@ -15,13 +15,12 @@ def cma_scenario(kernel):
     return [Scenario(
         "cma-retry", "kmemleak=on cma=32M zbt.test=cma",
         [r"ZBT: cma: CmaTotal: 32768 kB",
-         r"kexec_file: kernel segment \d+ at 0x[0-9a-f]+, 0x[0-9a-f]+ bytes$",
+         r"kexec_file: Loaded kernel at 0x[0-9a-f]+ bufsz=0x[0-9a-f]+ memsz=0x[0-9a-f]+$",
          r"ZBT: cma: small initrd loaded; CMA pages in use \d+",
          r"ZBT: cma: small initrd unloaded; CMA pages in use back to \d+",
-         r"kexec_file: cannot keep the kernel at 0x[0-9a-f]+ "
-         r"\(no room for the other segments\): retrying",
+         r"kexec_file: No room for the other segments next to 0x[0-9a-f]+$",
          r"kexec_file: Released the CMA block of segment \d+ \(\d+ pages\)",
-         r"kexec_file: kernel segment \d+ at 0x[0-9a-f]+, 0x[0-9a-f]+ bytes$",
+         r"kexec_file: Loaded kernel at 0x[0-9a-f]+ bufsz=0x[0-9a-f]+ memsz=0x[0-9a-f]+$",
          r"ZBT: cma: big initrd loaded",
          r"ZBT: cma: big initrd unloaded; CMA pages in use back to \d+",
          r"kexec_file: Released the CMA block of segment \d+ \(\d+ pages\)",

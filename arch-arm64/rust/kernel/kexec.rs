@@ -2,8 +2,7 @@
 
 //! kexec_file loaders.
 //!
-//! C headers: [`include/linux/kexec.h`](srctree/include/linux/kexec.h),
-//! [`arch/arm64/include/asm/kexec.h`](srctree/arch/arm64/include/asm/kexec.h).
+//! C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h).
 //!
 //! `kexec_file_load(2)` reads a kernel file and hands it to the first loader of the
 //! architecture's `kexec_file_loaders[]` whose `probe` accepts it; that loader's `load` turns
@@ -23,7 +22,8 @@
 //!     }
 //!
 //!     fn load(image: &mut Kimage<'_>, file: &[u8], others: &OtherSegments<'_>) -> Result {
-//!         // Decode `file` into a buffer and hand it over with `image.add_arm64_kernel()`.
+//!         // Decode `file` into a buffer and place it, e.g. with
+//!         // `image.add_arm64_kernel()` (`kexec::arm64`).
 //!         Err(EINVAL)
 //!     }
 //! }
@@ -36,19 +36,20 @@
 //! keeps that contract for every loader: buffers handed over with a segment are owned here until
 //! `cleanup`, so a loader cannot free memory a segment still points into.
 //!
-//! Only arm64 builds this module so far: placing a kernel with its other segments is
-//! arm64's `load_other_segments()`; another architecture would add its own placement.
+//! What is common to every architecture is here; how a kernel is placed with its initrd, device
+//! tree and command line is the architecture's, in a submodule ([`arm64`]).
 
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec, VVec},
     bindings,
-    error::{code::*, from_result, to_result, Result},
+    error::{code::*, from_result, Result},
     ffi::{c_char, c_int, c_ulong, c_void},
     prelude::*,
 };
 use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull, slice};
 
-mod owner;
+#[cfg(CONFIG_ARM64)]
+pub mod arm64;
 
 /// A kexec_file loader: the file format it claims and how it turns a file into segments.
 ///
@@ -67,11 +68,11 @@ pub trait Loader {
     /// `others`.
     fn load(image: &mut Kimage<'_>, file: &[u8], others: &OtherSegments<'_>) -> Result;
 
-    /// Verifies the signature of `file`, e.g. with [`verify_pe_signature`].
+    /// Verifies the signature of the file `check` is about, e.g. with [`verify_pe_signature`].
     ///
     /// Called before [`Loader::load`]; whether a failure refuses the file is the core's decision
     /// (lockdown, `KEXEC_SIG_FORCE`).
-    fn verify_sig(_file: &[u8]) -> Result {
+    fn verify_sig(_check: &SignatureCheck<'_>) -> Result {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -79,8 +80,8 @@ pub trait Loader {
 /// Declares the `struct kexec_file_ops` of the loader `$loader`, exported to C as `$name` for
 /// the architecture's `kexec_file_loaders[]`, at the root of the loader's crate.
 ///
-/// A loader is built into the kernel, not a module: this also declares what `#[vtable]` impls
-/// of a built-in crate need.
+/// A loader is built into the kernel, not a module: its crate declares itself with
+/// [`built_in_crate!`](crate::built_in_crate).
 #[macro_export]
 macro_rules! kexec_file_ops {
     ($loader:ty, $name:literal) => {
@@ -88,8 +89,6 @@ macro_rules! kexec_file_ops {
         #[export_name = $name]
         pub static KEXEC_FILE_OPS: $crate::kexec::FileOps =
             $crate::kexec::create_file_ops::<$loader>();
-
-        $crate::kexec_built_in_owner!();
     };
 }
 
@@ -138,11 +137,14 @@ impl<T: Loader> Adapter<T> {
 
     /// # Safety
     ///
-    /// `buf` must be null or valid for reads of `len` bytes for the duration of the call.
+    /// `buf` must be null or valid for reads of `len` bytes for the duration of the call, which
+    /// the kexec core makes under `kexec_lock`.
     unsafe extern "C" fn verify_sig_callback(buf: *const c_char, len: c_ulong) -> c_int {
         // SAFETY: by the function's safety requirements.
         let file = unsafe { file_slice(buf, len) };
-        from_result(|| T::verify_sig(file).map(|()| 0))
+        // INVARIANT: the core verifies signatures while it prepares a kimage, under `kexec_lock`.
+        let check = SignatureCheck { file };
+        from_result(|| T::verify_sig(&check).map(|()| 0))
     }
 
     /// # Safety
@@ -228,7 +230,7 @@ unsafe fn file_slice<'a>(buf: *const c_char, len: c_ulong) -> &'a [u8] {
 
 /// The initrd and command line passed to `kexec_file_load(2)` with the kernel.
 ///
-/// The architecture places them next to the kernel (see [`Kimage::add_arm64_kernel`]); the
+/// The architecture places them next to the kernel (arm64: `Kimage::add_arm64_kernel()`); the
 /// loader only learns their sizes.
 ///
 /// # Invariants
@@ -255,6 +257,41 @@ impl OtherSegments<'_> {
     }
 }
 
+/// The file a loader's [`Loader::verify_sig`] is asked to check.
+///
+/// # Invariants
+///
+/// It only exists while the kexec core checks the signature of a file it is loading, under
+/// `kexec_lock`.
+pub struct SignatureCheck<'a> {
+    file: &'a [u8],
+}
+
+impl SignatureCheck<'_> {
+    /// The file, as `kexec_file_load(2)` read it.
+    pub fn file(&self) -> &[u8] {
+        self.file
+    }
+
+    /// Whether `kexec_file_load(2)` was asked for debug messages (`KEXEC_FILE_DEBUG`), as
+    /// [`Kimage::debug_enabled`].
+    pub fn debug_enabled(&self) -> bool {
+        // SAFETY: `kexec_lock` is held by the type invariant.
+        unsafe { kexec_file_debug() }
+    }
+}
+
+/// The core's `KEXEC_FILE_DEBUG` flag for the load in progress.
+///
+/// # Safety
+///
+/// The caller must hold `kexec_lock`, under which the core sets the flag for a load.
+unsafe fn kexec_file_debug() -> bool {
+    // SAFETY: a plain `bool`, stable under `kexec_lock` (held by the function's safety
+    // requirements); read by value, without a reference to the mutable static.
+    unsafe { core::ptr::addr_of!(bindings::kexec_file_dbg_print).read() }
+}
+
 /// The kimage being loaded, as a loader's [`Loader::load`] sees it.
 ///
 /// # Invariants
@@ -265,16 +302,6 @@ pub struct Kimage<'a> {
     ptr: NonNull<bindings::kimage>,
     buffers: &'a mut Buffers,
     _p: PhantomData<&'a mut bindings::kimage>,
-}
-
-/// Where an arm64 kernel `Image` goes in memory (`Documentation/arch/arm64/booting.rst`).
-#[derive(Clone, Copy, Debug)]
-pub struct Arm64KernelLayout {
-    /// `text_offset` from the `Image` header: where the image starts above its 2 MiB aligned
-    /// base, and so its entry point.
-    pub text_offset: usize,
-    /// Bytes to reserve from the base: `text_offset + image_size` (BSS included).
-    pub memsz: usize,
 }
 
 impl Kimage<'_> {
@@ -291,159 +318,35 @@ impl Kimage<'_> {
         unsafe { self.ptr.as_ref().nr_segments }
     }
 
-    /// Places `kernel` as an arm64 kernel segment with the initrd, DTB and command line
-    /// (`load_other_segments()`; for a crash kernel also the ELF core header), and makes it the
-    /// image's entry point.
-    ///
-    /// `kernel` is kept here until `cleanup`. When the other segments do not fit next to the
-    /// kernel, the kernel moves to the next hole, as `kexec_image.c` does; a segment given up
-    /// that way returns what it took (`kexec_buf_retry()`: on kernels that place segments in
-    /// CMA, its CMA block).
-    pub fn add_arm64_kernel(
-        &mut self,
-        kernel: VVec<u8>,
-        layout: Arm64KernelLayout,
-        others: &OtherSegments<'_>,
-    ) -> Result {
-        if layout.memsz < kernel.len() {
-            return Err(EINVAL);
-        }
-        let (buffer, bufsz) = self.keep(kernel)?;
-        let index = self.nr_segments();
-        self.place_kernel(buffer, bufsz, layout, others)?;
-        self.set_entry(index, layout.text_offset);
-        if debug_enabled() {
-            let (mem, memsz) = self.segment(index);
-            crate::pr_info!(
-                "kexec_file: kernel segment {} at {:#x}, {:#x} bytes\n",
-                index,
-                mem,
-                memsz
-            );
-        }
-        Ok(())
+    /// Whether `kexec_file_load(2)` was asked for debug messages (`KEXEC_FILE_DEBUG`): a loader
+    /// says what it did only then, at `pr_info`, as the core's `kexec_dprintk()` does.
+    pub fn debug_enabled(&self) -> bool {
+        // SAFETY: `kexec_lock` is held by the type invariant.
+        unsafe { kexec_file_debug() }
     }
 
-    /// Adds the kernel segment, `bufsz` bytes at `buffer`, then the other segments; when those
-    /// do not fit, gives the kernel segment up and retries elsewhere (`kexec_buf_retry()`).
-    fn place_kernel(
-        &mut self,
-        buffer: *const u8,
-        bufsz: usize,
-        layout: Arm64KernelLayout,
-        others: &OtherSegments<'_>,
-    ) -> Result {
-        let index = self.nr_segments();
-        let mut kbuf = kexec_buf_for(self.ptr, buffer, bufsz, layout.memsz);
-        loop {
-            // SAFETY: `kbuf` describes a buffer kept in `self.buffers` until `cleanup`, which
-            // is after the core has copied the segments; `kbuf.image` is valid and ours by the
-            // type invariant.
-            to_result(unsafe { bindings::kexec_add_buffer(&mut kbuf) })?;
-            let (mem, memsz) = self.segment(index);
-            // A CMA block is copied to from its start whatever the segment's address says: a
-            // kernel that starts at an offset from its base cannot use one.
-            let usable = layout.text_offset == 0 || !self.segment_in_cma(index);
-            if usable && self.add_other_segments(mem, memsz, others) == 0 {
-                return Ok(());
+    /// Size of the `crashkernel=` reservation a crash kernel is loaded into, 0 if there is none.
+    pub fn crash_reservation(&self) -> u64 {
+        #[cfg(CONFIG_CRASH_RESERVE)]
+        {
+            // SAFETY: `crashk_res` only changes under `kexec_lock`, which `self` proves is held
+            // (type invariant); it is read by value, without a reference to the mutable static.
+            let res = unsafe { core::ptr::addr_of!(bindings::crashk_res).read() };
+            if res.end > res.start {
+                return res.end - res.start + 1;
             }
-            if debug_enabled() {
-                crate::pr_info!(
-                    "kexec_file: cannot keep the kernel at {:#x} ({}): retrying\n",
-                    mem,
-                    if usable {
-                        "no room for the other segments"
-                    } else {
-                        "a CMA block, and text_offset is not 0"
-                    }
-                );
-            }
-            // SAFETY: `kbuf` placed segment `index` of our kimage, and nothing has been copied
-            // from the buffers of the segments this drops.
-            unsafe { bindings::kexec_buf_retry(&mut kbuf, index as c_ulong) };
         }
-    }
-
-    /// `load_other_segments()` for a kernel at `mem`, `memsz` bytes; its return value.
-    fn add_other_segments(
-        &mut self,
-        mem: c_ulong,
-        memsz: usize,
-        others: &OtherSegments<'_>,
-    ) -> c_int {
-        // SAFETY: the kimage is valid and ours by the type invariant; `initrd` and `cmdline` are
-        // the core's buffers for it (see `OtherSegments`).
-        unsafe {
-            bindings::load_other_segments(
-                self.ptr.as_ptr(),
-                mem,
-                memsz,
-                others.initrd,
-                others.initrd_len(),
-                others.cmdline,
-            )
-        }
+        0
     }
 
     /// Takes ownership of `buffer` until `cleanup`; returns where it is and its length.
+    ///
+    /// A segment may point into the buffer: the core copies segments only after `load`.
     fn keep(&mut self, buffer: VVec<u8>) -> Result<(*const u8, usize)> {
         // The contents of a `VVec` do not move when the `VVec` does.
         let at = (buffer.as_ptr(), buffer.len());
         self.buffers.owned.push(buffer, GFP_KERNEL)?;
         Ok(at)
-    }
-
-    /// Address and size of segment `index`, which must exist.
-    fn segment(&self, index: usize) -> (c_ulong, usize) {
-        // SAFETY: `ptr` is valid by the type invariant; the array index is bounds-checked.
-        let segment = unsafe { &self.ptr.as_ref().segment[index] };
-        (segment.mem, segment.memsz)
-    }
-
-    /// Whether segment `index`, which must exist, was placed in a CMA block.
-    fn segment_in_cma(&self, index: usize) -> bool {
-        // SAFETY: `ptr` is valid by the type invariant; the helper only reads the kimage.
-        unsafe { bindings::kexec_segment_in_cma(self.ptr.as_ptr(), index as c_ulong) }
-    }
-
-    /// Moves kernel segment `index` up by `text_offset` and makes it the entry point.
-    fn set_entry(&mut self, index: usize, text_offset: usize) {
-        // SAFETY: `ptr` is valid and ours by the type invariant.
-        let image = unsafe { self.ptr.as_mut() };
-        let segment = &mut image.segment[index];
-        segment.mem += text_offset;
-        segment.memsz -= text_offset;
-        image.start = segment.mem;
-    }
-}
-
-/// Whether `kexec_file_load(2)` was asked for debug messages (`KEXEC_FILE_DEBUG`).
-fn debug_enabled() -> bool {
-    // SAFETY: the core sets this plain `bool` for the load in progress, before calling the
-    // loader, under `kexec_lock`; it is read by value, without a reference to the mutable static.
-    unsafe { core::ptr::addr_of!(bindings::kexec_file_dbg_print).read() }
-}
-
-/// A `kexec_buf` for `bufsz` bytes at `buffer`, reserving `memsz` bytes of kernel-aligned memory
-/// anywhere in RAM.
-fn kexec_buf_for(
-    image: NonNull<bindings::kimage>,
-    buffer: *const u8,
-    bufsz: usize,
-    memsz: usize,
-) -> bindings::kexec_buf {
-    bindings::kexec_buf {
-        image: image.as_ptr(),
-        buffer: buffer.cast_mut().cast(),
-        bufsz,
-        mem: bindings::KEXEC_BUF_MEM_UNKNOWN as c_ulong,
-        memsz,
-        // MIN_KIMG_ALIGN: an arm64 kernel runs from a 2 MiB aligned base.
-        buf_align: bindings::SZ_2M as c_ulong,
-        buf_min: 0,
-        buf_max: c_ulong::MAX,
-        // Bottom-up (`top_down` false) and zero for the rest, as the C loaders' `= {}`.
-        ..Default::default()
     }
 }
 
@@ -464,7 +367,8 @@ pub fn verify_pe_signature(file: &[u8]) -> Result {
     #[cfg(all(CONFIG_KEXEC_SIG, CONFIG_SIGNED_PE_FILE_VERIFICATION))]
     {
         // SAFETY: `file` is valid for reads of its length; the verifier only reads it.
-        to_result(unsafe { bindings::kexec_kernel_verify_pe_sig(file.as_ptr().cast(), file.len()) })
+        let ret = unsafe { bindings::kexec_kernel_verify_pe_sig(file.as_ptr().cast(), file.len()) };
+        crate::error::to_result(ret)
     }
     #[cfg(not(all(CONFIG_KEXEC_SIG, CONFIG_SIGNED_PE_FILE_VERIFICATION)))]
     {
@@ -490,61 +394,4 @@ pub fn total_ram() -> u64 {
     u64::try_from(info.totalram)
         .unwrap_or(u64::MAX)
         .saturating_mul(u64::from(info.mem_unit))
-}
-
-/// Size of the `crashkernel=` reservation a crash kernel is loaded into, 0 if there is none.
-pub fn crash_reservation() -> u64 {
-    #[cfg(CONFIG_CRASH_RESERVE)]
-    {
-        // SAFETY: `crashk_res` only changes under `kexec_lock`, which callers of loader functions
-        // hold; it is read by value, without a reference to the mutable static.
-        let res = unsafe { core::ptr::addr_of!(bindings::crashk_res).read() };
-        if res.end > res.start {
-            return res.end - res.start + 1;
-        }
-    }
-    0
-}
-
-/// What the CPU and the running kernel can boot, as an arm64 loader checks an `Image` header
-/// against them (`kexec_image.c`).
-#[derive(Clone, Copy, Debug)]
-pub struct Arm64Cpu {
-    /// The running kernel is big-endian.
-    pub kernel_big_endian: bool,
-    /// Every CPU can run a kernel of either endianness.
-    pub mixed_endian: bool,
-    /// Every CPU implements the 4K translation granule.
-    pub granule_4k: bool,
-    /// Every CPU implements the 16K translation granule.
-    pub granule_16k: bool,
-    /// Every CPU implements the 64K translation granule.
-    pub granule_64k: bool,
-}
-
-impl Arm64Cpu {
-    /// The system-wide (sanitised) CPU features.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let cpu = kernel::kexec::Arm64Cpu::current();
-    /// // The CPUs run this kernel, so they implement its page size and endianness.
-    /// assert_eq!(cpu.kernel_big_endian, cfg!(CONFIG_CPU_BIG_ENDIAN));
-    /// assert!(cpu.granule_4k || !cfg!(CONFIG_ARM64_4K_PAGES));
-    /// assert!(cpu.granule_16k || !cfg!(CONFIG_ARM64_16K_PAGES));
-    /// assert!(cpu.granule_64k || !cfg!(CONFIG_ARM64_64K_PAGES));
-    /// ```
-    pub fn current() -> Self {
-        // SAFETY: these helpers only read the sanitised ID registers.
-        unsafe {
-            Self {
-                kernel_big_endian: cfg!(CONFIG_CPU_BIG_ENDIAN),
-                mixed_endian: bindings::system_supports_mixed_endian(),
-                granule_4k: bindings::system_supports_4kb_granule(),
-                granule_16k: bindings::system_supports_16kb_granule(),
-                granule_64k: bindings::system_supports_64kb_granule(),
-            }
-        }
-    }
 }

@@ -32,6 +32,11 @@ fault_attr ignore-gfp-wait=N space=0
 echo N >$dbg/fail_page_alloc/ignore-gfp-highmem
 echo 0 >$dbg/fail_page_alloc/min-order
 
+# zbt loads with KEXEC_FILE_DEBUG (it reads the loader's lines from
+# /dev/kmsg): those lines stay off the slow console, errors and warnings
+# (allocation-failure reports, KASAN) still reach it.
+dmesg -n 5
+
 # 1. fail-nth: probability 0, so nothing fires but the n-th allocation.
 fault_attr probability=0 verbose=1 task-filter=N times=-1
 # zbt prints "zbt: FAIL ..." for anything wrong (the harness looks for it).
@@ -60,6 +65,7 @@ zbt fault-loads 60 --crash --append "$append" /images/small-zstd.efi /images/sma
 fault_attr interval=$((interval * 4))
 zbt fault-loads 40 --append "$append" /images/vmlinuz-zstd.efi /images/vmlinuz-gzip.efi
 fault_attr probability=0 times=-1
+dmesg -n 7
 log "random faults done"
 
 kmemleak_check

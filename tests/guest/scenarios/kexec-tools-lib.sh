@@ -14,8 +14,10 @@
 #   as it is (unknown type)      2.0.25 + tests/kexec-tools/2.0.25
 #   none (unknown file type)     2.0.25 as bookworm ships it
 # "zboot loader lines" counts the kernel's kexec_file(zboot) lines during the
-# command: 0 means the in-kernel zboot loader never saw the file. The kexec -d
-# lines that tell the route follow as "ZBT: kt LABEL | ...".
+# command: a refusal's, a failed signature check's, or a successful load's
+# debug lines, which kexec -d of 2.0.32 asks for (KEXEC_FILE_DEBUG) and 2.0.25
+# cannot. The kexec -d lines
+# that tell the route follow as "ZBT: kt LABEL | ...".
 
 kt() {
 	kt_label=$1

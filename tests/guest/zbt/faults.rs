@@ -349,6 +349,7 @@ impl FaultOpts {
 
     fn flags(&self) -> u64 {
         sys::KEXEC_FILE_NO_INITRAMFS
+            | sys::KEXEC_FILE_DEBUG
             | if self.crash {
                 sys::KEXEC_FILE_ON_CRASH
             } else {

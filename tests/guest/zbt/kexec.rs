@@ -57,7 +57,8 @@ impl LoadOpts {
 
     fn flags(&self) -> u64 {
         self.flags.unwrap_or_else(|| {
-            let mut f = 0;
+            // The tests read what the loader did from its debug lines.
+            let mut f = sys::KEXEC_FILE_DEBUG;
             if self.crash {
                 f |= sys::KEXEC_FILE_ON_CRASH;
             }

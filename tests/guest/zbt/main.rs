@@ -164,8 +164,8 @@ unsafe extern "C" fn zbt_start(sp: *const usize) -> ! {
 const USAGE: &str = "\
 usage: zbt COMMAND ARGS...
   load [--crash] [--initrd FILE] [--append CMDLINE] [--flags N] KERNEL
-      one kexec_file_load(2); without --initrd passes KEXEC_FILE_NO_INITRAMFS;
-      --flags N replaces the computed flags. Prints 'zbt: load KERNEL: ok' or
+      one kexec_file_load(2) with KEXEC_FILE_DEBUG; without --initrd also
+      KEXEC_FILE_NO_INITRAMFS; --flags N replaces the computed flags. Prints 'zbt: load KERNEL: ok' or
       'zbt: load KERNEL: error -N (ENAME)'; exit status 0 or N (max 255).
   expect ERRNO[|ERRNO] [load options] KERNEL
       like load; ERRNO is 0, a name (EINVAL) or a number. Prints

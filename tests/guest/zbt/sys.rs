@@ -41,6 +41,8 @@ const SIGCHLD: usize = 17;
 pub const KEXEC_FILE_UNLOAD: u64 = 1;
 pub const KEXEC_FILE_ON_CRASH: u64 = 2;
 pub const KEXEC_FILE_NO_INITRAMFS: u64 = 4;
+/// The loader's and the core's `kexec_dprintk()` lines for this load.
+pub const KEXEC_FILE_DEBUG: u64 = 8;
 
 pub const EINTR: i32 = 4;
 pub const EIO: i32 = 5;
