@@ -20,7 +20,6 @@ Also a library for the test generators: compress(), wrap(), synthetic_image().
 """
 
 import argparse
-import shutil
 import struct
 import subprocess
 import sys
@@ -45,10 +44,6 @@ FILE_ALIGN = 0x200
 SECTION_ALIGN = 0x1000
 PE_MACHINE_ARM64 = 0xAA64
 LINUX_PE_MAGIC = 0x818223CD
-
-
-def have_tool(method):
-    return shutil.which(COMPRESSORS[method][0]) is not None
 
 
 def compress(method, data, fast=False):

@@ -131,6 +131,8 @@ def main():
     out, image_path, gzip_path, zstd_path = sys.argv[1:5]
     sources = [image_path, gzip_path, zstd_path, __file__,
                os.path.join(HERE, "zboot_cases.py"), mkzboot.__file__]
+    # streams.py is not an input: the real Image goes through the kernel
+    # build's own compressors (mkzboot.compress).
     digest = inputs_digest(sources)
     stamp = os.path.join(out, ".inputs")
     if os.path.exists(stamp) and open(stamp).read() == digest:
@@ -148,7 +150,8 @@ def main():
             real[method] = f.read()
     print(f"==> generating the corpus from a {len(image)}-byte Image "
           "(the legacy methods take a minute)", flush=True)
-    cases = list(zboot_cases.cases(image, good_files=real, stream_of=stream_of))
+    cases = list(zboot_cases.cases(image, good_files=real, stream_of=stream_of,
+                                   compress=mkzboot.compress))
 
     bases = {c.name[len("good-"):]: c.data for c in cases
              if c.name.startswith("good-") and c.name.count("-") == 1}

@@ -22,6 +22,7 @@ import struct
 from collections import namedtuple
 
 import mkzboot
+import streams
 
 ENOEXEC = 8
 ENOMEM = 12
@@ -101,14 +102,14 @@ def _wrap_sized(method, stream, declared):
     return mkzboot.wrap(method, stream, struct.pack("<I", declared & 0xFFFFFFFF))
 
 
-def good_cases(image, methods, good_files, stream_of):
+def good_cases(image, methods, good_files, stream_of, compress):
     """One good file per method: given (e.g. built by the kernel), or made here."""
     for method in methods:
         if method in good_files:
             data = good_files[method]
             stream = stream_of(data, method)
         else:
-            stream, trailer = mkzboot.compress(method, image)
+            stream, trailer = compress(method, image)
             data = mkzboot.wrap(method, stream, trailer)
         yield method, stream, _good(f"good-{method}", data, len(image), _method_flags(method))
 
@@ -245,10 +246,10 @@ def small_image(image, limit=1 << 20):
     return _patch(image[:limit], 0x10, "<Q", limit)
 
 
-def content_cases(method, image):
+def content_cases(method, image, compress):
     """Streams that decompress fine to something that is not a usable Image."""
     def wrapped(name, data, errno):
-        stream, trailer = mkzboot.compress(method, data)
+        stream, trailer = compress(method, data)
         return _load_fails(f"{method}-{name}", mkzboot.wrap(method, stream, trailer), errno)
 
     text = (b"This is not an arm64 Image, just text. " * 2048)[:len(image)]
@@ -258,19 +259,19 @@ def content_cases(method, image):
     yield wrapped("image-size-huge", _patch(image, 0x10, "<Q", 1 << 40), EFBIG)
     yield wrapped("text-offset-overflows", _patch(image, 0x08, "<Q", (1 << 64) - 4096), EFBIG)
     yield wrapped("header-too-short", image[:32], EINVAL)
-    stream, _ = mkzboot.compress(method, image[:32])
+    stream, _ = compress(method, image[:32])
     yield _load_fails(f"{method}-header-too-short-declared-64",
                       _wrap_sized(method, stream, 64), EBADMSG)
 
 
-def bomb_cases():
+def bomb_cases(compress):
     """Small payloads that decompress to far more than they declare."""
     zeros = bytes(64 << 20)
     for method in ("gzip", "zstd"):
-        stream, _ = mkzboot.compress(method, zeros, fast=method == "zstd")
+        stream, _ = compress(method, zeros, fast=True)
         yield _load_fails(f"{method}-bomb-64m-declared-1m",
                           _wrap_sized(method, stream, 1 << 20), EFBIG)
-    stream, _ = mkzboot.compress("zstd", bytes(600 << 20), fast=True)
+    stream, _ = compress("zstd", bytes(600 << 20), fast=True)
     yield _load_fails("zstd-bomb-600m-declared-honestly",
                       _wrap_sized("zstd", stream, 600 << 20), EFBIG)
 
@@ -289,15 +290,19 @@ def label_cases(gzip_good, zstd_good, image):
 
 
 def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True,
-          good_files=None, stream_of=None):
+          good_files=None, stream_of=None, compress=streams.compress):
     """Every case for `image` (an Image already padded to its image_size).
 
     good_files maps methods to ready-made good zboot files of `image` (the
     kernel's own builds); stream_of(file, method) extracts their payload.
+    compress(method, data, fast=False) makes the other streams: by default
+    streams.compress(), which needs no tool, so every host generates the same
+    cases; mkzboot.compress() uses the kernel build's compressors.
     """
     streams = {}
     goods = {}
-    for method, stream, case in good_cases(image, methods, good_files or {}, stream_of):
+    for method, stream, case in good_cases(image, methods, good_files or {}, stream_of,
+                                           compress):
         streams[method] = stream
         goods[method] = case
         yield case
@@ -309,6 +314,6 @@ def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True,
         yield from trailer_cases(method, goods[method].data, image)
         yield from payload_cases(method, goods[method].data, streams[method])
     for method in ("gzip", "zstd"):
-        yield from content_cases(method, small_image(image))
+        yield from content_cases(method, small_image(image), compress)
     yield from label_cases(goods["gzip"].data, goods["zstd"].data, image)
-    yield from bomb_cases()
+    yield from bomb_cases(compress)
