@@ -21,12 +21,14 @@ the kernel build's tools, and the QEMU corpus).
 
 import bz2
 import lzma
+import re
 import struct
 import zlib
 
 ZSTD_MAGIC = 0xFD2FB528
 ZSTD_BLOCK_MAX = 128 * 1024
 ZSTD_CHECKSUM_MAX = 16 << 20
+ZSTD_RLE_MIN = 64
 LZ4_LEGACY_MAGIC = 0x184C2102
 LZ4_LEGACY_BLOCK = 8 << 20
 LZOP_MAGIC = b"\x89LZO\x00\r\n\x1a\n"
@@ -111,10 +113,29 @@ def lzma_alone(data, level=9):
     return lzma.compress(data, format=lzma.FORMAT_ALONE, preset=level)
 
 
+def _zstd_blocks(data):
+    """(rle, bytes) blocks of at most 128 KiB: RLE for runs of one byte of
+    ZSTD_RLE_MIN and more, raw in between."""
+    run_of_one_byte = re.compile(rb"(.)\1{%d,}" % (ZSTD_RLE_MIN - 1), re.DOTALL)
+    for start in range(0, len(data), ZSTD_BLOCK_MAX):
+        chunk = data[start:start + ZSTD_BLOCK_MAX]
+        if chunk.count(chunk[:1]) == len(chunk):
+            yield True, chunk
+            continue
+        pos = 0
+        for run in run_of_one_byte.finditer(chunk):
+            if run.start() > pos:
+                yield False, chunk[pos:run.start()]
+            yield True, run.group()
+            pos = run.end()
+        if pos < len(chunk):
+            yield False, chunk[pos:]
+
+
 def zstd(data, level=None):
     """One zstd frame: single segment, content size, an xxh64 checksum up to
-    16 MiB (bombs go without); each block RLE when it is one repeated byte,
-    raw otherwise."""
+    16 MiB (bombs go without); RLE blocks for runs of one byte, raw blocks
+    in between."""
     del level
     fcs_flag, fcs = (3, struct.pack("<Q", len(data)))
     if len(data) < 256:
@@ -126,11 +147,10 @@ def zstd(data, level=None):
     checksum = len(data) <= ZSTD_CHECKSUM_MAX
     descriptor = fcs_flag << 6 | 1 << 5 | checksum << 2  # single segment
     out = bytearray(struct.pack("<IB", ZSTD_MAGIC, descriptor) + fcs)
-    chunks = [data[i:i + ZSTD_BLOCK_MAX] for i in range(0, len(data), ZSTD_BLOCK_MAX)]
-    for index, chunk in enumerate(chunks or [b""]):
-        last = index == len(chunks or [b""]) - 1
-        rle = len(chunk) > 1 and chunk.count(chunk[:1]) == len(chunk)
-        header = (len(chunk) << 3) | (1 if rle else 0) << 1 | last
+    blocks = list(_zstd_blocks(data)) or [(False, b"")]
+    for index, (rle, chunk) in enumerate(blocks):
+        last = index == len(blocks) - 1
+        header = (len(chunk) << 3) | rle << 1 | last
         out += struct.pack("<I", header)[:3]
         out += chunk[:1] if rle else chunk
     if checksum:
