@@ -76,6 +76,9 @@ for tree in "${trees[@]}"; do
 	c_files=("${ours_c[@]/#/$tsrc/}")
 	while IFS= read -r f; do c_files+=("$f"); done < <(find "$tsrc/arch/arm64/kernel/kexec_zboot" \
 		-name '*.[ch]' | sort)
+	for f in lib/decompress_bounded_kunit.c lib/tests/decompress_bounded_kunit.c; do
+		[ -e "$tsrc/$f" ] && c_files+=("$tsrc/$f")
+	done
 	checkpatch -f "${c_files[@]}" || failed=1
 
 	say "$tree: checkpatch.pl on the patch series"

@@ -45,7 +45,7 @@ bin_dir=$CARGO_TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release
 
 dumper=$top/tests/host/dump_cases.py
 stale=
-for source in "$dumper" "$top"/tests/corpus/{zboot_cases,streams}.py "$top/scripts/mkzboot.py"; do
+for source in "$dumper" "$top"/tests/corpus/{zboot_cases,decompress_streams}.py "$top/scripts/mkzboot.py"; do
 	[ "$cases/manifest.tsv" -nt "$source" ] || stale=1
 done
 [ -d "$images" ] || stale=1

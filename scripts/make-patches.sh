@@ -129,7 +129,17 @@ $(cat)"
 	apply lib
 	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
 	put include/linux/decompress/bounded.h arch-arm64/include/linux/decompress/bounded.h
-	maintainers "$work" include/linux/decompress/bounded.h lib/decompress_bounded.c
+	local lib_tests=() tree_path repo_path
+	while read -r tree_path repo_path; do
+		case $tree_path in
+		lib/*decompress_*)
+			put "$tree_path" "$repo_path"
+			lib_tests+=("$tree_path")
+			;;
+		esac
+	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$kside/files")
+	chmod +x "$work/$(dirname "${lib_tests[0]}")/decompress_bounded_vectors.py"
+	maintainers "$work" include/linux/decompress/bounded.h lib/decompress_bounded.c "${lib_tests[@]}"
 	commit "lib: add bounded whole-buffer decompressors looked up by name" \
 		<"$top/arch-arm64/commits/lib.txt"
 

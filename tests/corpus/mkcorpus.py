@@ -131,7 +131,7 @@ def main():
     out, image_path, gzip_path, zstd_path = sys.argv[1:5]
     sources = [image_path, gzip_path, zstd_path, __file__,
                os.path.join(HERE, "zboot_cases.py"), mkzboot.__file__]
-    # streams.py is not an input: the real Image goes through the kernel
+    # decompress_streams.py is not an input: the real Image goes through the kernel
     # build's own compressors (mkzboot.compress).
     digest = inputs_digest(sources)
     stamp = os.path.join(out, ".inputs")

@@ -22,7 +22,7 @@ import struct
 from collections import namedtuple
 
 import mkzboot
-import streams
+import decompress_streams
 
 ENOEXEC = 8
 ENOMEM = 12
@@ -290,14 +290,15 @@ def label_cases(gzip_good, zstd_good, image):
 
 
 def cases(image, methods=("gzip", "zstd") + LEGACY_METHODS, hostile=True,
-          good_files=None, stream_of=None, compress=streams.compress):
+          good_files=None, stream_of=None, compress=decompress_streams.compress):
     """Every case for `image` (an Image already padded to its image_size).
 
     good_files maps methods to ready-made good zboot files of `image` (the
     kernel's own builds); stream_of(file, method) extracts their payload.
     compress(method, data, fast=False) makes the other streams: by default
-    streams.compress(), which needs no tool, so every host generates the same
-    cases; mkzboot.compress() uses the kernel build's compressors.
+    decompress_streams.compress(), which needs no tool, so every host
+    generates the same cases; mkzboot.compress() uses the kernel build's
+    compressors.
     """
     streams = {}
     goods = {}

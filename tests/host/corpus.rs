@@ -51,7 +51,7 @@ fn dump_dir() -> PathBuf {
     let sources = [
         repo.join("tests/host/dump_cases.py"),
         repo.join("tests/corpus/zboot_cases.py"),
-        repo.join("tests/corpus/streams.py"),
+        repo.join("tests/corpus/decompress_streams.py"),
         repo.join("scripts/mkzboot.py"),
     ];
     let dumped = mtime(&dir.join("manifest.tsv"));

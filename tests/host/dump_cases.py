@@ -13,7 +13,7 @@ from the padded synthetic Image of scripts/mkzboot.py. OUT gets one
 
 with probe, load and alt as positive errno values (0: accepted; alt: another
 result load may give, 0 for none) and flags as in zboot_cases.py. Every
-method is in: tests/corpus/streams.py makes the streams without any tool.
+method is in: tests/corpus/decompress_streams.py makes the streams without any tool.
 
 --images DIR also writes the uncompressed Images that the content cases
 compress (the synthetic Image and its hostile variants) as <name>.img, as

@@ -10,8 +10,8 @@ Layout (little-endian), walked by kexec_zboot_vectors.c and tests.rs:
   then per case: char name[64], s32 probe, s32 load, u32 flags,
   u32 image_len, u32 data_len, s32 alt (another acceptable load result, or
   0), data padded to 8 bytes.
-Every method is in, made by tests/corpus/streams.py (Python only), so the
-vectors are the same whatever compressors the build host has.
+Every method is in, made by tests/corpus/decompress_streams.py (Python
+only), so the vectors are the same whatever compressors the build host has.
 """
 
 import os
