@@ -309,9 +309,6 @@ ENCODERS = {
 def compress(method, data, fast=False):
     """(stream, trailer) as mkzboot.compress() returns them: the stream, then
     for every method but gzip the le32 uncompressed size."""
-    level = 1 if fast else 9
-    encoder = ENCODERS[method]
-    stream = encoder(data, level) if method in ("gzip", "xzkern", "lzma", "bzip2") \
-        else encoder(data)
+    stream = ENCODERS[method](data, 1 if fast else 9)
     trailer = b"" if method == "gzip" else struct.pack("<I", len(data) & 0xFFFFFFFF)
     return stream, trailer

@@ -38,8 +38,9 @@ impl KernelLayout {
     /// ```
     /// use kernel::kexec::arm64::KernelLayout;
     ///
-    /// let layout = KernelLayout::new(0, 0x20_0000)?;
-    /// assert_eq!(layout.memsz(), 0x20_0000);
+    /// let layout = KernelLayout::new(0x8_0000, 0x20_0000)?;
+    /// assert_eq!(layout.text_offset(), 0x8_0000);
+    /// assert_eq!(layout.image_size(), 0x20_0000);
     /// assert!(KernelLayout::new(0, 0).is_err());
     /// assert!(KernelLayout::new(u64::MAX, 1).is_err());
     /// # Ok::<(), Error>(())
@@ -65,12 +66,6 @@ impl KernelLayout {
     /// Bytes the `Image` takes when it runs, BSS included.
     pub fn image_size(&self) -> usize {
         self.image_size
-    }
-
-    /// Bytes to reserve from the base: `text_offset + image_size`.
-    pub fn memsz(&self) -> usize {
-        // No overflow by the type invariant.
-        self.text_offset + self.image_size
     }
 }
 
