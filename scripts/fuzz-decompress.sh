@@ -6,7 +6,7 @@
 #   scripts/fuzz-decompress.sh [SECONDS]
 #
 # The sources are those of the grafted 6.12 tree (build/linux; KTREE=7.N for
-# the 7.x one) plus arch-arm64/lib/decompress_bounded.c; tests/fuzz/decompress/
+# the 7.x one) plus arch-arm64/linux/lib/decompress_bounded.c; tests/fuzz/decompress/
 # kshim.h stands in for the kernel headers they include. Seeds are small
 # streams of every method, made with the same tools and options as the
 # kernel build (scripts/Makefile.lib), of an arm64 Image's first 64 KiB, each
@@ -67,7 +67,7 @@ build_fuzzer() {
 	for h in errno.h limits.h; do
 		printf '#include_next <linux/%s>\n#include <kshim.h>\n' "$h" >"$inc/linux/$h"
 	done
-	cp "$top/arch-arm64/include/linux/decompress/bounded.h" "$inc/linux/decompress/"
+	cp "$top/arch-arm64/linux/include/linux/decompress/bounded.h" "$inc/linux/decompress/"
 
 	# The UBSan checks the kernel's CONFIG_UBSAN makes, and its C dialect:
 	# pointer and signed arithmetic wrap (-fno-strict-overflow), no strict aliasing.
@@ -79,7 +79,7 @@ build_fuzzer() {
 		flags+=("-DCONFIG_$c=1")
 	done
 	local objs=() s o warn
-	for s in "${lib_sources[@]}" "$top/arch-arm64/lib/decompress_bounded.c" \
+	for s in "${lib_sources[@]}" "$top/arch-arm64/linux/lib/decompress_bounded.c" \
 		"$src/fuzz_decompress.c"; do
 		case $s in
 		/*) warn=(-Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter) ;;

@@ -4,10 +4,13 @@
 # KTREE=7.N: build/downloads/linux-source-7.N.tar.xz (scripts/fetch-linux7.sh)
 # into build/linux-7.N. Idempotent: re-running changes nothing that is already
 # in place, so nothing is rebuilt needlessly.
-#   - new files are symlinks into this repository, as arch-arm64/files and
-#     arch-arm64/<version>/files list them (editing rust/*.rs and re-running
-#     make rebuilds just the loader); links a previous graft made that are no
-#     longer listed are removed;
+#   - new files: arch-arm64/linux/ (every tree) and arch-arm64/<version>/linux/
+#     (this tree; it wins over the common one) mirror the kernel tree, so each
+#     file lands at its own path there. The graft links every file of the two
+#     mirrors into the tree at that path, to the repository file it resolves to
+#     (the mirrors' symlinks name the loader's sources in rust/, tests/kunit/,
+#     ...): editing rust/*.rs and re-running make rebuilds just the loader.
+#     Links a previous graft made that the mirrors no longer hold are removed;
 #   - changes to existing kernel files are arch-arm64/<version>/patches/; a
 #     copy of each applied patch is kept in <tree>/.zboot-patches/ so an edited
 #     patch is reverted and re-applied, and a removed one reverted.
@@ -31,22 +34,27 @@ case $version in
 *) die "kernel $version in $ksrc: need $ktree.y" ;;
 esac
 
-# tree path -> repository path, from the two lists.
-mapfile -t links < <(cat "$top/arch-arm64/files" "$kside/files" | sed -e 's/#.*//' -e '/^[[:space:]]*$/d' |
-	awk '{ print $1 ":" $2 }')
+# tree path -> repository file, from the two mirrors (this tree's last: it wins).
+mirrors=("$top/arch-arm64/linux" "$kside/linux")
+declare -A file_of=()
+for mirror in "${mirrors[@]}"; do
+	while IFS= read -r path; do
+		file_of[$path]=$(realpath -e "$mirror/$path") || die "graft source missing: $mirror/$path"
+	done < <(cd "$mirror" && find . \( -type f -o -type l \) -printf '%P\n')
+done
+mapfile -t links < <(for path in "${!file_of[@]}"; do echo "$path:${file_of[$path]}"; done | LC_ALL=C sort)
 linkstate=$ksrc/.zboot-links
 : >"$linkstate.new"
 for link in "${links[@]}"; do
 	dst=$ksrc/${link%%:*}
-	src=$top/${link#*:}
-	[ -e "$src" ] || die "graft source missing: $src"
+	src=${link#*:}
 	echo "${link%%:*}" >>"$linkstate.new"
 	[ "$(readlink "$dst" 2>/dev/null)" = "$src" ] && continue
 	mkdir -p "$(dirname "$dst")"
 	ln -sfn "$src" "$dst"
 done
-# Links of an earlier graft that are gone from the lists (and, for trees
-# grafted before the lists existed, dangling links in the loader's folder).
+# Links of an earlier graft that are gone from the mirrors (and, for trees
+# grafted before the link state existed, dangling links in the loader's folder).
 {
 	cat "$linkstate" 2>/dev/null || true
 	find "$ksrc/arch/arm64/kernel/kexec_zboot" -xtype l \

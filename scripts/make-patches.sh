@@ -95,9 +95,24 @@ series() { # TREE
 	local base
 	base=$(git -C "$work" rev-parse HEAD)
 
-	put() { # TREE_PATH REPO_PATH
-		mkdir -p "$work/$(dirname "$1")"
-		cp "$top/$2" "$work/$1"
+	# The repository mirrors the tree: a file's path is its tree path, in this
+	# tree's mirror or else the common one (scripts/graft.sh links the same).
+	local mirrors=("$kside/linux" "$top/arch-arm64/linux")
+	put() { # TREE_PATH
+		local m
+		for m in "${mirrors[@]}"; do
+			[ -e "$m/$1" ] || continue
+			mkdir -p "$work/$(dirname "$1")"
+			cp -L "$m/$1" "$work/$1"
+			return
+		done
+		die "$1: in neither ${mirrors[*]#"$top"/}"
+	}
+	mirrored() { # the tree paths both mirrors hold
+		local m
+		for m in "${mirrors[@]}"; do
+			(cd "$m" && find . \( -type f -o -type l \) -printf '%P\n')
+		done | LC_ALL=C sort -u
 	}
 	apply() { patch -d "$work" -p1 -s --no-backup-if-mismatch <"$kside/patches/$1.patch"; }
 	commit() { # SUBJECT; body on stdin
@@ -127,17 +142,18 @@ $(cat)"
 
 	# 1. lib: bounded decompressors.
 	apply lib
-	put lib/decompress_bounded.c arch-arm64/lib/decompress_bounded.c
-	put include/linux/decompress/bounded.h arch-arm64/include/linux/decompress/bounded.h
-	local lib_tests=() tree_path repo_path
-	while read -r tree_path repo_path; do
+	put lib/decompress_bounded.c
+	put include/linux/decompress/bounded.h
+	local lib_tests=() tree_path
+	while read -r tree_path; do
 		case $tree_path in
 		lib/*decompress_*)
-			put "$tree_path" "$repo_path"
+			[ "$tree_path" = lib/decompress_bounded.c ] && continue
+			put "$tree_path"
 			lib_tests+=("$tree_path")
 			;;
 		esac
-	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$kside/files")
+	done < <(mirrored)
 	chmod +x "$work/$(dirname "${lib_tests[0]}")/decompress_bounded_vectors.py"
 	maintainers "$work" include/linux/decompress/bounded.h lib/decompress_bounded.c "${lib_tests[@]}"
 	commit "lib: add bounded whole-buffer decompressors looked up by name" \
@@ -151,12 +167,9 @@ $(cat)"
 
 	# 3. rust: kernel::decompress and kernel::kexec.
 	apply rust
-	put rust/helpers/cpufeature.c "${kside#"$top"/}/rust/helpers/cpufeature.c"
-	put rust/kernel/decompress.rs arch-arm64/rust/kernel/decompress.rs
-	put rust/kernel/kexec.rs arch-arm64/rust/kernel/kexec.rs
-	put rust/kernel/kexec/arm64.rs arch-arm64/rust/kernel/kexec/arm64.rs
-	put rust/kernel/cpufeature.rs arch-arm64/rust/kernel/cpufeature.rs
-	put rust/kernel/built_in.rs "${kside#"$top"/}/rust/kernel/built_in.rs"
+	local rust_files=(rust/helpers/cpufeature.c rust/kernel/built_in.rs rust/kernel/cpufeature.rs
+		rust/kernel/decompress.rs rust/kernel/kexec.rs rust/kernel/kexec/arm64.rs) f
+	for f in "${rust_files[@]}"; do put "$f"; done
 	maintainers "$work" rust/helpers/cpufeature.c rust/kernel/built_in.rs rust/kernel/cpufeature.rs \
 		rust/kernel/decompress.rs rust/kernel/kexec.rs \
 		rust/kernel/kexec/
@@ -165,13 +178,13 @@ $(cat)"
 
 	# 4. arm64: the loader.
 	apply arm64
-	put $d/Kconfig Kconfig
+	put $d/Kconfig
 	without_tests kconfig "$work/$d/Kconfig"
-	put $d/Kbuild "$(awk '$1 == "'$d'/Kbuild" { print $2 }' "$kside/files")"
+	put $d/Kbuild
 	without_tests kbuild "$work/$d/Kbuild"
-	put $d/kexec_zboot.rs rust/kexec_zboot.rs
+	put $d/kexec_zboot.rs
 	without_tests rust "$work/$d/kexec_zboot.rs"
-	put $d/format.rs rust/format.rs
+	put $d/format.rs
 	maintainers "$work" $d/Kbuild $d/Kconfig $d/format.rs $d/kexec_zboot.rs
 	commit "arm64: kexec_file: add a Rust loader for EFI zboot images" \
 		<"$top/arch-arm64/commits/arm64.txt"
@@ -181,18 +194,18 @@ $(cat)"
 	commit "arm64: kexec_file: allow KEXEC_SIG_FORCE" <"$top/arch-arm64/commits/sigforce.txt"
 
 	# 6. The KUnit suites.
-	put $d/Kconfig Kconfig
-	put $d/Kbuild "$(awk '$1 == "'$d'/Kbuild" { print $2 }' "$kside/files")"
-	put $d/kexec_zboot.rs rust/kexec_zboot.rs
-	local tree_path repo_path tests=()
-	while read -r tree_path repo_path; do
+	put $d/Kconfig
+	put $d/Kbuild
+	put $d/kexec_zboot.rs
+	local tests=()
+	while read -r tree_path; do
 		case $tree_path in
 		"$d"/*test* | "$d"/*vectors* | "$d"/*.py | "$d"/tests.rs)
-			put "$tree_path" "$repo_path"
+			put "$tree_path"
 			tests+=("$tree_path")
 			;;
 		esac
-	done < <(cat "$top/arch-arm64/files" "$kside/files" | sed -e 's/#.*//' -e '/^[[:space:]]*$/d')
+	done < <(mirrored)
 	chmod +x "$work/$d/mkvectors.py" "$work/$d/mkzboot.py"
 	maintainers "$work" "${tests[@]}"
 	commit "arm64: kexec_file: add KUnit tests for the zboot loader" \
@@ -245,10 +258,11 @@ values = {
     "LOADER": lines("rust/kexec_zboot.rs", "rust/format.rs"),
     "FORMAT": lines("rust/format.rs"),
     "LOADER_TEXT": text_size("arch/arm64/kernel/kexec_zboot/kexec_zboot.o"),
-    "LIB": lines("arch-arm64/lib/decompress_bounded.c",
-                 "arch-arm64/include/linux/decompress/bounded.h"),
+    "LIB": lines("arch-arm64/linux/lib/decompress_bounded.c",
+                 "arch-arm64/linux/include/linux/decompress/bounded.h"),
     "LIB_TEXT": text_size("lib/decompress_bounded.o"),
-    "ABSTRACTION": lines("arch-arm64/rust/kernel/kexec.rs", "arch-arm64/rust/kernel/kexec/arm64.rs"),
+    "ABSTRACTION": lines("arch-arm64/linux/rust/kernel/kexec.rs",
+                         "arch-arm64/linux/rust/kernel/kexec/arm64.rs"),
 }
 
 

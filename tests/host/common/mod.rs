@@ -86,7 +86,7 @@ pub fn trailer_file(name: &[u8], declared: u32) -> Vec<u8> {
     make_zboot(name, b"not really zstd data", &declared.to_le_bytes())
 }
 
-/// What the kernel's bounded decompressors (`arch-arm64/lib/decompress_bounded.c`) make of a
+/// What the kernel's bounded decompressors (`arch-arm64/linux/lib/decompress_bounded.c`) make of a
 /// payload, as far as the host can reproduce it with flate2 and the zstd library.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decompressed {

@@ -1,0 +1,1 @@
+../../../7.x/linux/lib/tests/decompress_bounded_kunit.c

@@ -1,0 +1,1 @@
+../../../../../../tests/corpus/decompress_streams.py

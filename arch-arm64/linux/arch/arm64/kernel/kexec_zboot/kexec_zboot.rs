@@ -1,0 +1,1 @@
+../../../../../../rust/kexec_zboot.rs

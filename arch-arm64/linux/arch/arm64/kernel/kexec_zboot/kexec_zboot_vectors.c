@@ -1,0 +1,1 @@
+../../../../../../tests/kunit/kexec_zboot_vectors.c

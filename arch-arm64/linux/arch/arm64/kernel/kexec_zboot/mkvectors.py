@@ -1,0 +1,1 @@
+../../../../../../tests/kunit/mkvectors.py

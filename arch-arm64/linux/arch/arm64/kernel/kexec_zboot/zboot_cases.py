@@ -1,0 +1,1 @@
+../../../../../../tests/corpus/zboot_cases.py
