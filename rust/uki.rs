@@ -13,24 +13,37 @@
 //! file is hostile (this runs before the signature check), so every offset and size is checked
 //! with checked arithmetic and every refusal says why in a [`UkiRefusal`].
 //!
-//! What systemd-stub does, and where this parser is stricter (systemd `src/boot/pe.c`,
-//! `src/boot/stub.c`, `src/boot/util.c`):
+//! What systemd-stub does, and where this parser is stricter (systemd `src/boot/pe.c`:
+//! `pe_locate_sections_internal()`, `pe_locate_profile_sections()`; `src/boot/util.c`:
+//! `mangle_stub_cmdline()`; read at systemd commit 049e11fd4378):
 //!
-//! - A section's content is its first `VirtualSize` bytes at `PointerToRawData`; ukify writes
-//!   `VirtualSize` = the data's length and pads `SizeOfRawData` up to the file alignment.
-//!   systemd's section lookup ignores a section whose `VirtualSize` is over its `SizeOfRawData`
-//!   ("larger in memory than on disk"); this parser refuses the file instead, for the UKI
+//! - A section's data is `min(SizeOfRawData, VirtualSize)` bytes at `PointerToRawData`; in
+//!   memory it is `VirtualSize` bytes, zero-filled past the raw data. ukify writes `VirtualSize`
+//!   = the data's length and pads `SizeOfRawData` up to the file alignment, so the content is the
+//!   first `VirtualSize` bytes. systemd would accept a UKI section with `VirtualSize` over
+//!   `SizeOfRawData` (zero-filled); no tool makes one, and this parser refuses it for the UKI
 //!   sections it reads. The stub's own sections (`.text`, `.data`, ...) may legitimately be
-//!   larger in memory (`.bss`-like data), so for them only the file range is checked.
+//!   larger in memory (uninitialised data), so for them only the file range is checked.
 //! - A zero-sized section counts as absent in systemd (`PE_SECTION_VECTOR_IS_SET`); so here,
 //!   except for `.linux`, where an empty section is refused.
-//! - For a name that appears twice, systemd takes the first; this parser refuses the file
-//!   (within the base or within one profile; a profile overriding the base is the point of
-//!   profiles). `.dtbauto` is the exception: a UKI carries one per supported board.
-//! - The command line: the stub reads `.cmdline` up to its first NUL and `mangle_stub_cmdline()`
-//!   drops leading and trailing whitespace (every byte <= 0x20 and 0x7f) and turns inner control
-//!   characters into spaces. Here leading and trailing whitespace and NULs are trimmed and a NUL
-//!   left inside is refused, as is a command line longer than arm64's `COMMAND_LINE_SIZE`.
+//! - For a name that appears twice, systemd takes the first ("First matching section wins");
+//!   this parser refuses the file (within the base or within one profile; a profile overriding
+//!   the base is the point of profiles). `.dtbauto` is the exception: a UKI carries one per
+//!   board, and systemd takes the first whose compatible matches the firmware's device tree (or
+//!   the `.hwids` match); choosing one is the loader's business, not this parser's.
+//! - Profiles: the base is every section before the first `.profile`; profile N is the N-th
+//!   `.profile` section and the sections after it up to the next `.profile`. The stub looks each
+//!   name up in the selected profile, then in the base for what the profile lacks (`stub.c`,
+//!   not re-read for this: from memory of its use of `pe_locate_profile_sections()`).
+//! - systemd's `verify_dos()` wants the PE header offset at or after the 64-byte DOS header;
+//!   so does this parser.
+//! - The command line: the stub converts `.cmdline` up to its first NUL (or its size) and
+//!   `mangle_stub_cmdline()` drops leading and trailing whitespace (every byte <= 0x20, and 0x7f)
+//!   and turns inner control characters into spaces. Here leading and trailing whitespace and
+//!   NULs are trimmed and a NUL left inside is refused (systemd would silently cut the command
+//!   line there), as is a command line longer than arm64's `COMMAND_LINE_SIZE`. Inner control
+//!   characters are left as they are (the kernel's `next_arg()` takes tab, newline and CR as
+//!   spaces through `isspace()`; other control bytes reach the kernel unchanged).
 
 use core::fmt;
 
@@ -45,6 +58,8 @@ pub const MAX_CMDLINE_LEN: usize = COMMAND_LINE_SIZE - 1;
 
 const MZ_MAGIC: &[u8] = b"MZ";
 const PE_HEADER_OFFSET_FIELD: usize = 0x3c;
+/// The DOS header, which ends with the PE header offset.
+const DOS_HEADER_LEN: usize = 0x40;
 const PE_MAGIC: &[u8] = b"PE\0\0";
 const PE_MACHINE_ARM64: u16 = 0xaa64;
 const COFF_HEADER_LEN: usize = 20;
@@ -152,7 +167,7 @@ impl Section {
 pub enum UkiRefusal {
     /// No `MZ` magic, or the file ends before the PE header offset at 0x3c.
     NotPe,
-    /// The PE header offset at 0x3c points outside the file.
+    /// The PE header offset at 0x3c points inside the DOS header or outside the file.
     PeHeaderOutOfBounds {
         /// The offset read at 0x3c.
         offset: u32,
@@ -269,7 +284,10 @@ impl fmt::Display for UkiRefusal {
         match *self {
             UkiRefusal::NotPe => write!(f, "not a PE file (no MZ magic or truncated DOS header)"),
             UkiRefusal::PeHeaderOutOfBounds { offset } => {
-                write!(f, "PE header offset {offset:#x} is outside the file")
+                write!(
+                    f,
+                    "PE header offset {offset:#x} is inside the DOS header or outside the file"
+                )
             }
             UkiRefusal::NoPeSignature { offset } => {
                 write!(f, "no PE signature at offset {offset:#x}")
@@ -423,7 +441,7 @@ impl Headers {
         let pe = to_usize(pe_offset);
         let signature_end = pe
             .checked_add(PE_MAGIC.len())
-            .filter(|&end| end <= file.len())
+            .filter(|&end| end <= file.len() && pe >= DOS_HEADER_LEN)
             .ok_or(UkiRefusal::PeHeaderOutOfBounds { offset: pe_offset })?;
         if file.get(pe..signature_end) != Some(PE_MAGIC) {
             return Err(UkiRefusal::NoPeSignature { offset: pe_offset });

@@ -380,6 +380,13 @@ fn header_checks() {
             offset: good.len() as u32 - 2
         })
     );
+    for offset in [0, 4, 0x3c] {
+        put32(&mut file, 0x3c, offset);
+        assert_eq!(
+            Uki::parse(&file),
+            Err(UkiRefusal::PeHeaderOutOfBounds { offset })
+        );
+    }
     put32(&mut file, 0x3c, u32::MAX);
     assert_eq!(
         Uki::parse(&file),
