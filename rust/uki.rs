@@ -566,6 +566,17 @@ pub struct Uki<'a> {
     profile_count: usize,
 }
 
+/// Which sections [`Uki::parse_selected`] takes.
+#[derive(Clone, Copy)]
+enum Selection {
+    /// The first profile if there is one, else the base.
+    Default,
+    /// The base alone.
+    Base,
+    /// This profile over the base.
+    Profile(usize),
+}
+
 /// The content of a section: its first `VirtualSize` bytes.
 fn content<'a>(file: &'a [u8], section: &RawSection) -> Result<&'a [u8], UkiRefusal> {
     let known = section.known();
@@ -605,21 +616,20 @@ fn cmdline(raw: &[u8]) -> Result<&[u8], UkiRefusal> {
 impl<'a> Uki<'a> {
     /// Parses a UKI, taking its first profile if it has any, else its base.
     pub fn parse(file: &'a [u8]) -> Result<Uki<'a>, UkiRefusal> {
-        Self::parse_selected(file, None)
+        Self::parse_selected(file, Selection::Default)
     }
 
     /// Parses a UKI, taking profile `profile` (numbered from 0) over the base.
     pub fn parse_profile(file: &'a [u8], profile: usize) -> Result<Uki<'a>, UkiRefusal> {
-        Self::parse_selected(file, Some(profile))
+        Self::parse_selected(file, Selection::Profile(profile))
     }
 
     /// Parses a UKI, taking its base sections only, whether or not it has profiles.
     pub fn parse_base(file: &'a [u8]) -> Result<Uki<'a>, UkiRefusal> {
-        Self::parse_selected(file, Some(usize::MAX))
+        Self::parse_selected(file, Selection::Base)
     }
 
-    /// `requested`: `None` for the first profile if any, `Some(usize::MAX)` for the base.
-    fn parse_selected(file: &'a [u8], requested: Option<usize>) -> Result<Uki<'a>, UkiRefusal> {
+    fn parse_selected(file: &'a [u8], requested: Selection) -> Result<Uki<'a>, UkiRefusal> {
         let headers = Headers::parse(file)?;
         let headers_end = headers.size_of_headers;
 
@@ -704,10 +714,10 @@ impl<'a> Uki<'a> {
         }
 
         let selected = match requested {
-            None => (profile_count > 0).then_some(0),
-            Some(usize::MAX) => None,
-            Some(profile) if profile < profile_count => Some(profile),
-            Some(requested) => {
+            Selection::Default => (profile_count > 0).then_some(0),
+            Selection::Base => None,
+            Selection::Profile(profile) if profile < profile_count => Some(profile),
+            Selection::Profile(requested) => {
                 return Err(UkiRefusal::NoSuchProfile {
                     requested,
                     count: profile_count,

@@ -192,6 +192,13 @@ fn profiles_override_the_base() {
         check_slices(&file, &uki);
     }
     assert_eq!(
+        Uki::parse_profile(&file, usize::MAX),
+        Err(UkiRefusal::NoSuchProfile {
+            requested: usize::MAX,
+            count: 3
+        })
+    );
+    assert_eq!(
         Uki::parse_profile(&file, 3),
         Err(UkiRefusal::NoSuchProfile {
             requested: 3,
