@@ -6,6 +6,9 @@
 //! With `UKI_SEED_DIR` set, `write_fuzz_seeds` writes the builder's cases there for
 //! `scripts/fuzz.sh`.
 
+mod common;
+
+use common::read_artifact;
 use zboot_format::uki::*;
 
 const PE: usize = 0x40;
@@ -653,6 +656,31 @@ fn refusals_print_one_line() {
         UkiRefusal::WrongMachine { machine: 0x8664 }.to_string(),
         "UKI is for PE machine 0x8664, not arm64 (0xaa64)"
     );
+}
+
+/// The kernel build's zboot images (linked by the kernel's own build, one signed with a
+/// certificate table) pass the PE checks but are not UKIs; wrapped as `.linux` they are.
+#[test]
+fn real_zboot_images() {
+    for name in [
+        "vmlinuz-zstd.efi",
+        "vmlinuz-gzip.efi",
+        "vmlinuz-gzip.signed.efi",
+        "vmlinuz-test.efi",
+    ] {
+        let zboot = read_artifact(name);
+        assert!(!is_uki(&zboot), "{name}");
+        assert_eq!(Uki::parse(&zboot), Err(UkiRefusal::NoLinux), "{name}");
+        let file = build(&[
+            (b".osrel", b"ID=debian\n"),
+            (b".linux", &zboot),
+            (b".initrd", b"070701"),
+        ]);
+        let uki = Uki::parse(&file).unwrap();
+        assert_eq!(uki.linux(), &zboot[..], "{name}");
+        assert!(zboot_format::Zboot::parse(uki.linux()).is_ok(), "{name}");
+        check_slices(&file, &uki);
+    }
 }
 
 /// The builder's cases as fuzzing seeds, when `UKI_SEED_DIR` names a directory.
