@@ -5,7 +5,8 @@
 #
 # Builds the libFuzzer targets of rust/fuzz/ with cargo-fuzz (installed into
 # build/tools on first use), seeds their corpora from the cases of
-# tests/corpus/zboot_cases.py (dumped by tests/host/dump_cases.py), and runs
+# tests/corpus/zboot_cases.py (dumped by tests/host/dump_cases.py; the UKI
+# target also from the hand-made UKIs of tests/host/uki_sections.rs), and runs
 # each target for SECONDS (default 30). Prints the executions of each run;
 # exits non-zero when a target crashes. Everything it makes lives in
 # build/fuzz/: the targets' build (target/), the dumped cases, the corpora
@@ -23,7 +24,7 @@ seconds=${1:-30}
 case $seconds in
 '' | *[!0-9]*) die "usage: $0 [SECONDS]" ;;
 esac
-targets=(zboot_parse image_parse)
+targets=(zboot_parse image_parse uki_parse)
 fuzz_dir=$top/rust/fuzz
 work=$build/fuzz
 cases=$work/cases
@@ -70,6 +71,13 @@ for image in "$images"/*.img; do
 		} >"$work/corpus/image_parse/seed-$name-$cpu"
 	done
 done
+
+# The UKI target: the hand-made UKIs of tests/host/uki_sections.rs, and the zboot
+# cases (PE files without .linux, and what a .linux section holds).
+mkdir -p "$work/corpus/uki_parse"
+UKI_SEED_DIR=$work/corpus/uki_parse CARGO_TARGET_DIR=$build/cargo \
+	cargo test --quiet --manifest-path "$top/rust/Cargo.toml" --test uki_sections write_fuzz_seeds >/dev/null
+cp "$cases"/*.efi "$work/corpus/uki_parse/"
 
 failed=()
 for target in "${targets[@]}"; do

@@ -12,3 +12,7 @@
 mod format;
 
 pub use format::*;
+
+/// The UKI section parser (`rust/uki.rs`), not yet part of the kernel build.
+#[path = "../uki.rs"]
+pub mod uki;
