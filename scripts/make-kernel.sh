@@ -15,6 +15,10 @@
 #   payload-Image      the payload kernel as a raw Image
 #   vmlinuz-{gzip,zstd}.signed.efi, vmlinuz-gzip.wrongkey.efi
 #                      the payload zboot images signed with the test keys
+#   uki-zstd.efi, uki-zstd.signed.efi, uki.initrd, uki.cmdline
+#                      a UKI of vmlinuz-zstd.efi made by Debian's ukify and
+#                      arm64 systemd-stub (scripts/make-uki.sh), unsigned and
+#                      signed with the trusted test key, and what it carries
 #   kexec, kexec-unpatched
 #                      static arm64 kexec-tools 2.0.32 (the newest release,
 #                      Debian's source) with and without tests/kexec-tools/2.0.32
@@ -70,6 +74,8 @@ timed "6.12 payload kernel, zstd" env KTREE=6.12 "$top/scripts/build-kernel.sh" 
 install_artifact "$(built 6.12 payload-kernel-zstd arch/arm64/boot/vmlinuz.efi)" \
 	"$artifacts/vmlinuz-zstd.efi"
 "$top/scripts/sign-images.sh"
+# uki-zstd{,.signed}.efi: ukify and systemd-stub from Debian around vmlinuz-zstd.efi.
+"$top/scripts/make-uki.sh"
 
 # What the QEMU tests boot (tests/e2e/kernels.py): one entry per kernel tree,
 # with the other artifacts of that tree by role.

@@ -18,6 +18,7 @@ packages=(
 	libclang-rt-19-dev # libFuzzer and the sanitizer runtimes (decompressor fuzzing)
 	flex bison bc libssl-dev libelf-dev cpio kmod
 	gzip zstd xz-utils lz4 lzop bzip2 python3
+	python3-pefile python3-zstandard # ukify (scripts/make-uki.sh)
 	qemu-system-arm sbsigntool openssl
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross dpkg-dev patch
 	qemu-efi-aarch64 # UEFI firmware (AAVMF) + snakeoil Secure Boot keys

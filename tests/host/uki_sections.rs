@@ -683,6 +683,30 @@ fn real_zboot_images() {
     }
 }
 
+/// UKIs made the way distributions make them (`scripts/make-uki.sh`: Debian's ukify around
+/// Debian's arm64 systemd-stub): the sections read back are exactly what ukify was given, the
+/// `.linux` is the payload zboot image, and signing (a certificate table after the sections)
+/// changes none of it.
+#[test]
+fn real_ukify_ukis() {
+    let zboot = read_artifact("vmlinuz-zstd.efi");
+    let initrd = read_artifact("uki.initrd");
+    let cmdline = read_artifact("uki.cmdline");
+    for name in ["uki-zstd.efi", "uki-zstd.signed.efi"] {
+        let file = read_artifact(name);
+        assert!(is_uki(&file), "{name}");
+        let uki = Uki::parse(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(uki.linux(), &zboot[..], "{name}");
+        assert!(zboot_format::Zboot::parse(uki.linux()).is_ok(), "{name}");
+        assert_eq!(uki.initrd(), Some(&initrd[..]), "{name}");
+        assert_eq!(uki.cmdline(), Some(cmdline.trim_ascii()), "{name}");
+        assert!(uki.uname().is_some_and(|u| u.starts_with(b"6.12.")), "{name}");
+        assert!(uki.osrel().is_some_and(|o| o.starts_with(b"ID=zboot-kexec-rs")), "{name}");
+        assert_eq!(uki.profile_count(), 0, "{name}");
+        check_slices(&file, &uki);
+    }
+}
+
 /// The builder's cases as fuzzing seeds, when `UKI_SEED_DIR` names a directory.
 #[test]
 fn write_fuzz_seeds() {
