@@ -24,25 +24,43 @@ packages=(
 	qemu-efi-aarch64 # UEFI firmware (AAVMF) + snakeoil Secure Boot keys
 )
 
+# The guest side is arm64: busybox (downloaded below) and zbt's Rust std.
+updated=
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	say "adding the arm64 architecture to dpkg"
+	as_root dpkg --add-architecture arm64
+	apt_quiet update
+	updated=1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
-updated=
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing Debian packages: ${missing[*]}"
-	apt_quiet update
+	[ -n "$updated" ] || apt_quiet update
 	updated=1
 	apt_quiet install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# zbt (tests/guest/zbt, scripts/build-guest-tool.sh) links Rust's std for
+# aarch64-unknown-linux-gnu: the arm64 build of the std that rustc-web ships
+# for the host. Its rlibs only work with the exact same rustc, so the version
+# is pinned to the installed rustc-web's (Multi-Arch: same also keeps the
+# amd64 and arm64 copies at one version from then on).
+rust_version=$(dpkg-query -W -f='${Version}' rustc-web)
+if [ "$(dpkg-query -W -f='${Status} ${Version}' libstd-rust-web-dev:arm64 2>/dev/null)" != \
+	"install ok installed $rust_version" ]; then
+	say "installing libstd-rust-web-dev:arm64 $rust_version"
+	[ -n "$updated" ] || apt_quiet update
+	updated=1
+	apt_quiet install -y --no-install-recommends "libstd-rust-web-dev:arm64=$rust_version" >/dev/null
 fi
 
 # arm64 userspace for the guest initramfs (downloaded, never installed on the host).
 if ! ls "$build"/downloads/busybox-static_*_arm64.deb >/dev/null 2>&1; then
 	say "downloading busybox-static:arm64"
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		as_root dpkg --add-architecture arm64
-		updated=
-	fi
 	[ -n "$updated" ] || apt_quiet update
 	(cd "$build/downloads" && apt-get -qq -o APT::Sandbox::User=root download busybox-static:arm64)
 fi

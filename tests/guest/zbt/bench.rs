@@ -3,89 +3,19 @@
 //! payload, time-cmd, mem-load.
 
 use crate::out::{errno_status, parse_num, Line};
-use crate::sys::{self, check, syscall, Errno, Fd};
+use crate::sys::{self, pin_to_cpu, try_wait, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::ffi::{c_char, CStr};
+use std::ffi::{CStr, OsStr};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
 
-const NR_SCHED_SETAFFINITY: usize = 122;
-const NR_EXECVE: usize = 221;
-const NR_WAIT4: usize = 260;
-const WNOHANG: usize = 1;
 const EOVERFLOW: i32 = 75;
 
 /// Most samples time-cmd and mem-load keep.
 const MAX_ITERS: usize = 1024;
 /// Most arguments time-cmd passes to the command it runs.
 const MAX_ARGS: usize = 64;
-
-/// Pins the calling thread to CPU `cpu` (best effort: a guest with fewer
-/// CPUs just keeps its mask).
-fn pin_to_cpu(cpu: usize) {
-    let mask: u64 = 1 << (cpu % 64);
-    // SAFETY: `mask` is a readable cpu set of 8 bytes, as the length says.
-    let ret = unsafe {
-        syscall(
-            NR_SCHED_SETAFFINITY,
-            0,
-            8,
-            &mask as *const u64 as usize,
-            0,
-            0,
-        )
-    };
-    // Ignored on purpose: pinning only makes the sampling steadier.
-    let _ = check(ret);
-}
-
-/// wait4(pid, &status, WNOHANG, NULL): Some(raw status) once `pid` exited.
-fn try_wait(pid: usize) -> sys::Result<Option<i32>> {
-    let mut status = 0i32;
-    loop {
-        // SAFETY: `status` is a writable int; rusage is NULL.
-        let ret = unsafe {
-            syscall(
-                NR_WAIT4,
-                pid,
-                &mut status as *mut i32 as usize,
-                WNOHANG,
-                0,
-                0,
-            )
-        };
-        match check(ret) {
-            Err(Errno(sys::EINTR)) => continue,
-            Err(e) => return Err(e),
-            Ok(0) => return Ok(None),
-            Ok(_) => return Ok(Some(status)),
-        }
-    }
-}
-
-/// execve(path, argv, envp); returns only on failure.
-///
-/// `argv` and `envp` must each end with a null pointer.
-fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno {
-    if argv.last().map_or(true, |p| !p.is_null()) || envp.last().map_or(true, |p| !p.is_null()) {
-        return Errno(sys::EINVAL);
-    }
-    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are null-terminated
-    // arrays (checked above) of pointers to NUL-terminated strings that live
-    // as long as the process (the initial stack, or static data).
-    let ret = unsafe {
-        syscall(
-            NR_EXECVE,
-            path.as_ptr() as usize,
-            argv.as_ptr() as usize,
-            envp.as_ptr() as usize,
-            0,
-            0,
-        )
-    };
-    match check(ret) {
-        Err(e) => e,
-        Ok(_) => Errno(sys::EINVAL),
-    }
-}
 
 /// Exit code of a raw wait status, or None if the process died of a signal.
 fn exit_code(status: i32) -> Option<i32> {
@@ -163,6 +93,7 @@ pub fn payload(args: Args) -> i32 {
         return fail("seek to the payload", Some(e));
     }
     let mut buf = [0u8; 64 * 1024];
+    let mut stdout = io::stdout().lock();
     while left > 0 {
         let want = (buf.len() as u64).min(left) as usize;
         let chunk = buf.get_mut(..want).unwrap_or(&mut []);
@@ -171,22 +102,26 @@ pub fn payload(args: Args) -> i32 {
             Ok(n) => n,
             Err(e) => return fail("read", Some(e)),
         };
-        if let Err(e) = sys::write_all_raw(1, chunk.get(..n).unwrap_or(&[])) {
-            return fail("write", Some(e));
+        if let Err(e) = stdout.write_all(chunk.get(..n).unwrap_or(&[])) {
+            return fail("write", Some(Errno::from(e)));
         }
         left -= n as u64;
     }
-    0
+    match stdout.flush() {
+        Ok(()) => 0,
+        Err(e) => fail("write", Some(Errno::from(e))),
+    }
 }
 
 /// The fixed environment of the commands time-cmd runs.
-static ENV_PATH: &CStr = c"PATH=/bin:/bench/bin";
+const ENV_PATH: &str = "/bin:/bench/bin";
 
 /// `zbt time-cmd COUNT [--unload] LABEL -- CMD [ARGS...]`: runs CMD (a path)
-/// COUNT times; each sample is the monotonic wall time of fork + execve +
-/// the command + wait4. With --unload, kexec_file_load(UNLOAD) follows each
-/// run, untimed. Prints lines in time-load's format, with LABEL in place of
-/// the kernel; fails if a run does not exit 0.
+/// COUNT times; each sample is the monotonic wall time of spawning the
+/// command (std's fork/exec) + the command + its wait. With --unload,
+/// kexec_file_load(UNLOAD) follows each run, untimed. Prints lines in
+/// time-load's format, with LABEL in place of the kernel; fails if a run
+/// does not exit 0.
 pub fn time_cmd(args: Args) -> i32 {
     let count = match parse_count(args, 2, "time-cmd") {
         Ok(n) => n,
@@ -201,41 +136,41 @@ pub fn time_cmd(args: Args) -> i32 {
     else {
         return bad_usage("usage: time-cmd COUNT [--unload] LABEL -- CMD [ARGS...]");
     };
-    let mut argv = [core::ptr::null::<c_char>(); MAX_ARGS + 1];
-    let mut argc = 0;
-    while let Some(a) = args.get(i + 2 + argc) {
-        let Some(slot) = argv.get_mut(argc).filter(|_| argc < MAX_ARGS) else {
-            return bad_usage("time-cmd: too many arguments");
-        };
-        *slot = a.as_ptr();
+    let mut argc = 1;
+    while args.get(i + 2 + argc).is_some() {
         argc += 1;
     }
-    let envp = [ENV_PATH.as_ptr(), core::ptr::null()];
-    let argv = argv.get(..=argc).unwrap_or(&[]);
+    if argc > MAX_ARGS {
+        return bad_usage("time-cmd: too many arguments");
+    }
+    let mut command = Command::new(OsStr::from_bytes(cmd.to_bytes()));
+    command
+        .args(
+            (1..argc)
+                .filter_map(|k| args.bytes(i + 2 + k))
+                .map(OsStr::from_bytes),
+        )
+        .env_clear()
+        .env("PATH", ENV_PATH);
 
     let mut samples = [0u64; MAX_ITERS];
     for (n, slot) in samples.iter_mut().take(count).enumerate() {
         let t0 = sys::monotonic_ns();
-        let pid = match sys::fork() {
-            Ok(pid) => pid,
+        let status = match command.status() {
+            // None: killed by a signal.
+            Ok(status) => Ok::<_, Errno>(status.code()),
             Err(e) => {
-                Line::out().s("zbt: time-cmd: fork: error ").errno(e).end();
-                return errno_status(e);
+                Line::err()
+                    .s("zbt: time-cmd: execve ")
+                    .c(cmd)
+                    .s(": error ")
+                    .errno(Errno::from(e))
+                    .end();
+                Ok(Some(127))
             }
         };
-        if pid == 0 {
-            let e = execve(cmd, argv, &envp);
-            Line::err()
-                .s("zbt: time-cmd: execve ")
-                .c(cmd)
-                .s(": error ")
-                .errno(e)
-                .end();
-            sys::exit(127);
-        }
-        let status = sys::wait(pid);
         let ns = sys::monotonic_ns().wrapping_sub(t0);
-        match status.map(exit_code) {
+        match status {
             Ok(Some(0)) => {}
             other => {
                 let mut line = Line::out();
@@ -417,7 +352,7 @@ fn mem_child(kernel: &Fd, go: &Fd) -> ! {
 fn mem_run(kernel: &CStr, probe: &Probe) -> Result<MemRun, (&'static str, Errno)> {
     let kfd = sys::open(kernel, sys::O_RDONLY, 0).map_err(|e| ("open", e))?;
     let (rd, wr) = sys::pipe().map_err(|e| ("pipe", e))?;
-    let pid = sys::fork().map_err(|e| ("fork", e))?;
+    let pid = sys::fork_process().map_err(|e| ("fork", e))?;
     if pid == 0 {
         drop(wr);
         mem_child(&kfd, &rd);

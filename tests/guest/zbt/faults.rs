@@ -18,7 +18,7 @@
 use crate::out::{errno_name, parse_num, Line};
 use crate::sys::{self, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::ffi::CStr;
+use std::ffi::CStr;
 
 const ESPIPE: i32 = 29;
 const EPIPE: i32 = 32;
@@ -267,7 +267,7 @@ impl Tally {
     }
 
     /// `outcomes by errno ENOMEM 12 ok 3; failed in core-before-probe 2 ...`
-    fn print<'a>(&self, line: &'a mut Line) -> &'a mut Line {
+    fn print<'a, 'l>(&self, line: &'a mut Line<'l>) -> &'a mut Line<'l> {
         line.s("outcomes by errno");
         for &(e, n) in self.errnos.iter().filter(|s| s.0 != -1) {
             line.s(" ");
@@ -372,7 +372,7 @@ fn unload(crash: bool) -> sys::Result<()> {
 }
 
 /// `-12 (ENOMEM)` or `ok`.
-fn result<'a>(line: &'a mut Line, r: &sys::Result<()>) -> &'a mut Line {
+fn result<'a, 'l>(line: &'a mut Line<'l>, r: &sys::Result<()>) -> &'a mut Line<'l> {
     match r {
         Ok(()) => line.s("ok"),
         Err(e) => line.errno(*e),

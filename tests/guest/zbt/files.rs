@@ -4,7 +4,7 @@
 use crate::out::{hex_digit, parse_num, Line};
 use crate::sys::{self, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::ffi::CStr;
+use std::ffi::CStr;
 
 const ET_CORE: u64 = 4;
 const EM_AARCH64: u64 = 183;

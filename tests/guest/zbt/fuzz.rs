@@ -13,9 +13,9 @@
 
 use crate::mutate::{self, Rng, GROWTH, KIND_NAMES};
 use crate::out::{errno_name, parse_num, Line};
-use crate::sys::{self, Errno, Fd, Mem};
+use crate::sys::{self, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::ffi::CStr;
+use std::ffi::CStr;
 
 const MAX_BASES: usize = 16;
 const MAX_OUTCOMES: usize = 24;
@@ -23,7 +23,7 @@ const MAX_OUTCOMES: usize = 24;
 struct Base {
     path: &'static CStr,
     weight: u64,
-    mem: Mem,
+    mem: Vec<u8>,
     len: usize,
     cases: u64,
     /// (errno or 0 for a successful load, count)
@@ -58,8 +58,8 @@ fn read_base(path: &'static CStr, weight: u64) -> Result<Base, (&'static CStr, E
     let fd = sys::open(path, sys::O_RDONLY, 0).map_err(|e| (path, e))?;
     let len = sys::seek_end(&fd).map_err(|e| (path, e))? as usize;
     sys::seek(&fd, 0).map_err(|e| (path, e))?;
-    let mut mem = Mem::new(len.max(1)).map_err(|e| (path, e))?;
-    let got = sys::read_full(&fd, mem.bytes()).map_err(|e| (path, e))?;
+    let mut mem = sys::zeroed(len.max(1)).map_err(|e| (path, e))?;
+    let got = sys::read_full(&fd, &mut mem).map_err(|e| (path, e))?;
     Ok(Base {
         path,
         weight,
@@ -139,7 +139,7 @@ fn anomalous(rc: i32) -> bool {
 /// Logs the case to /dev/kmsg ahead of its load (best effort).
 fn log_case(kmsg: &Option<Fd>, n: u64, base: &Base, seed: u64) {
     let Some(fd) = kmsg else { return };
-    let mut line = Line::to(fd.raw());
+    let mut line = Line::to(fd);
     line.s("<5>zbt: fuzz case ")
         .u(n)
         .s(" ")
@@ -220,7 +220,7 @@ fn report(o: &Opts, bases: &[Option<Base>; MAX_BASES], t: &Totals, elapsed_ns: u
 
 fn run(o: &Opts, bases: &mut [Option<Base>; MAX_BASES]) -> Result<i32, (&'static str, Errno)> {
     let longest = bases.iter().flatten().map(|b| b.len).max().unwrap_or(0);
-    let mut out = Mem::new(longest + GROWTH).map_err(|e| ("mmap", e))?;
+    let mut out = sys::zeroed(longest + GROWTH).map_err(|e| ("alloc", e))?;
     let memfd = sys::memfd(c"zbt-fuzz").map_err(|e| ("memfd_create", e))?;
     let kmsg = sys::open(c"/dev/kmsg", sys::O_WRONLY, 0).ok();
     let mut t = Totals {
@@ -240,14 +240,10 @@ fn run(o: &Opts, bases: &mut [Option<Base>; MAX_BASES]) -> Result<i32, (&'static
             break;
         };
         let len = base.len;
-        let (case_len, kinds) = mutate::mutate(
-            base.mem.bytes().get(..len).unwrap_or(&[]),
-            seed,
-            out.bytes(),
-        );
+        let (case_len, kinds) = mutate::mutate(base.mem.get(..len).unwrap_or(&[]), seed, &mut out);
         log_case(&kmsg, n, base, seed);
         let before = sys::monotonic_ns();
-        let rc = try_case(&memfd, out.bytes().get(..case_len).unwrap_or(&[]))?;
+        let rc = try_case(&memfd, out.get(..case_len).unwrap_or(&[]))?;
         let took = sys::monotonic_ns().saturating_sub(before);
         if took > t.slowest_ns {
             (t.slowest_ns, t.slowest_case) = (took, n);

@@ -4,7 +4,7 @@
 use crate::out::{errno_status, parse_errno, parse_num, Line};
 use crate::sys::{self, Errno, Fd};
 use crate::{bad_usage, Args};
-use core::ffi::CStr;
+use std::ffi::CStr;
 
 /// Options shared by load, expect and time-load.
 struct LoadOpts {
@@ -86,7 +86,7 @@ impl Fail {
     }
 
     /// `error -N (ENAME)` or `open FILE: error -N (ENAME)`.
-    fn print<'a>(&self, line: &'a mut Line) -> &'a mut Line {
+    fn print<'a, 'l>(&self, line: &'a mut Line<'l>) -> &'a mut Line<'l> {
         if let Fail::Open(path, _) = *self {
             line.s("open ").c(path).s(": ");
         }
@@ -203,7 +203,7 @@ pub fn exec(args: Args) -> i32 {
     if args.get(2).is_some() {
         return bad_usage("exec takes no arguments");
     }
-    sys::sync();
+    sys::sync_all();
     let e = sys::reboot_kexec();
     Line::out().s("zbt: exec: error ").errno(e).end();
     1
@@ -359,7 +359,7 @@ pub fn race(args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return step("pipe", e),
     };
-    let pid = match sys::fork() {
+    let pid = match sys::fork_process() {
         Ok(pid) => pid,
         Err(e) => return step("fork", e),
     };

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-//! zbt: a tiny freestanding arm64 Linux tool for the test initramfs that
-//! calls kexec_file_load(2) directly (Debian's kexec-tools cannot hand a
-//! zboot image to the kernel) and does a few file chores for the tests.
-//! No libc: raw system calls, no heap, fixed-size stack buffers.
-//! Built by scripts/build-guest-tool.sh; see `usage()` for the commands.
-
-#![no_std]
-#![no_main]
+//! zbt: a small static arm64 Linux tool for the test initramfs that calls
+//! kexec_file_load(2) directly (Debian's kexec-tools cannot hand a zboot
+//! image to the kernel) and does a few file chores for the tests.
+//! Rust std on glibc, statically linked; the system calls std has no API for
+//! are in sys.rs. Built by scripts/build-guest-tool.sh; see `usage()` for
+//! the commands.
 
 mod bench;
 mod faults;
@@ -17,131 +15,35 @@ mod mutate;
 mod out;
 mod sys;
 
-use core::ffi::{c_char, CStr};
 use out::Line;
+use std::ffi::{CStr, CString};
+use std::io::Write;
+use std::os::unix::ffi::OsStringExt;
 
-// Process entry: the kernel starts us with sp pointing at argc, followed by
-// the argv pointers, a NULL, the envp pointers and the aux vector.
-core::arch::global_asm!(
-    ".section .text._start,\"ax\",%progbits",
-    ".globl _start",
-    ".type _start,%function",
-    "_start:",
-    "    mov x29, xzr",
-    "    mov x30, xzr",
-    "    mov x0, sp",
-    "    bl zbt_start",
-    "    brk #0x1",
-    ".size _start, . - _start",
-);
-
-// The memory and string primitives the compiler and core may call. Plain
-// byte loops: nothing here is hot, and assembly cannot be "optimised" into
-// a call to itself.
-core::arch::global_asm!(
-    ".section .text.memcpy,\"ax\",%progbits",
-    ".globl memcpy",
-    ".type memcpy,%function",
-    "memcpy:",
-    "    mov x3, x0",
-    "    cbz x2, 2f",
-    "1:  ldrb w4, [x1], #1",
-    "    strb w4, [x3], #1",
-    "    subs x2, x2, #1",
-    "    b.ne 1b",
-    "2:  ret",
-    ".size memcpy, . - memcpy",
-    "",
-    ".section .text.memmove,\"ax\",%progbits",
-    ".globl memmove",
-    ".type memmove,%function",
-    "memmove:",
-    "    cmp x0, x1",
-    "    b.ls memcpy",
-    "    cbz x2, 2f",
-    "    add x3, x0, x2",
-    "    add x1, x1, x2",
-    "1:  ldrb w4, [x1, #-1]!",
-    "    strb w4, [x3, #-1]!",
-    "    subs x2, x2, #1",
-    "    b.ne 1b",
-    "2:  ret",
-    ".size memmove, . - memmove",
-    "",
-    ".section .text.memset,\"ax\",%progbits",
-    ".globl memset",
-    ".type memset,%function",
-    "memset:",
-    "    mov x3, x0",
-    "    cbz x2, 2f",
-    "1:  strb w1, [x3], #1",
-    "    subs x2, x2, #1",
-    "    b.ne 1b",
-    "2:  ret",
-    ".size memset, . - memset",
-    "",
-    ".section .text.memcmp,\"ax\",%progbits",
-    ".globl memcmp",
-    ".globl bcmp",
-    ".type memcmp,%function",
-    ".type bcmp,%function",
-    "memcmp:",
-    "bcmp:",
-    "    cbz x2, 2f",
-    "1:  ldrb w3, [x0], #1",
-    "    ldrb w4, [x1], #1",
-    "    subs w5, w3, w4",
-    "    b.ne 3f",
-    "    subs x2, x2, #1",
-    "    b.ne 1b",
-    "2:  mov w0, #0",
-    "    ret",
-    "3:  mov w0, w5",
-    "    ret",
-    ".size memcmp, . - memcmp",
-    "",
-    ".section .text.strlen,\"ax\",%progbits",
-    ".globl strlen",
-    ".type strlen,%function",
-    "strlen:",
-    "    mov x1, x0",
-    "1:  ldrb w2, [x1], #1",
-    "    cbnz w2, 1b",
-    "    sub x0, x1, x0",
-    "    sub x0, x0, #1",
-    "    ret",
-    ".size strlen, . - strlen",
-);
-
-/// The command line, as the kernel laid it out on the initial stack.
+/// The command line, as NUL-terminated strings that live as long as the
+/// process.
 #[derive(Clone, Copy)]
 pub struct Args {
-    argv: &'static [*const c_char],
+    argv: &'static [&'static CStr],
 }
 
 impl Args {
-    /// # Safety
-    ///
-    /// `sp` must be the initial stack pointer of the process: argc followed
-    /// by argc pointers to NUL-terminated strings.
-    unsafe fn from_initial_stack(sp: *const usize) -> Args {
-        // SAFETY: per the caller, `sp` points at argc and the argv array
-        // follows it; the initial stack lives until the process exits.
-        let argv = unsafe {
-            let argc = *sp;
-            core::slice::from_raw_parts(sp.add(1) as *const *const c_char, argc)
-        };
-        Args { argv }
+    fn from_env() -> Args {
+        let argv: Vec<&'static CStr> = std::env::args_os()
+            // An argument cannot hold a NUL byte; the default is unreachable.
+            .map(|a| {
+                &*Box::leak(
+                    CString::new(a.into_vec())
+                        .unwrap_or_default()
+                        .into_boxed_c_str(),
+                )
+            })
+            .collect();
+        Args { argv: argv.leak() }
     }
 
     pub fn get(&self, i: usize) -> Option<&'static CStr> {
-        let p = *self.argv.get(i)?;
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: argv entries point to NUL-terminated strings on the
-        // initial stack, which is never freed or overwritten.
-        Some(unsafe { CStr::from_ptr(p) })
+        self.argv.get(i).copied()
     }
 
     pub fn bytes(&self, i: usize) -> Option<&'static [u8]> {
@@ -149,16 +51,17 @@ impl Args {
     }
 }
 
-/// Called from `_start` with the initial stack pointer.
-///
-/// # Safety
-///
-/// Only `_start` may call this, with the process's initial stack pointer.
-#[no_mangle]
-unsafe extern "C" fn zbt_start(sp: *const usize) -> ! {
-    // SAFETY: `_start` passes the untouched initial stack pointer.
-    let args = unsafe { Args::from_initial_stack(sp) };
-    sys::exit(run(args))
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        let mut line = Line::err();
+        line.s("zbt: panic");
+        if let Some(loc) = info.location() {
+            line.s(" at ").s(loc.file()).s(":").u(u64::from(loc.line()));
+        }
+        line.end();
+        sys::exit(127)
+    }));
+    sys::exit(run(Args::from_env()))
 }
 
 const USAGE: &str = "\
@@ -207,7 +110,7 @@ Numbers are decimal or 0x-hex.
 
 fn usage() -> i32 {
     // Nowhere to report a failing stderr; ignore it.
-    let _ = sys::write_all_raw(2, USAGE.as_bytes());
+    let _ = std::io::stderr().write_all(USAGE.as_bytes());
     2
 }
 
@@ -240,15 +143,4 @@ fn run(args: Args) -> i32 {
         b"help" | b"-h" | b"--help" => usage(),
         _ => bad_usage("unknown command"),
     }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    let mut line = Line::err();
-    line.s("zbt: panic");
-    if let Some(loc) = info.location() {
-        line.s(" at ").s(loc.file()).s(":").u(loc.line() as u64);
-    }
-    line.end();
-    sys::exit(127)
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Output lines, number formatting and parsing, errno names.
+//! Output lines (std formatting, one write(2) per line), number parsing,
+//! errno names.
 
-use crate::sys::{self, Errno};
-use core::ffi::CStr;
+use crate::sys::{self, Errno, Fd};
+use std::ffi::CStr;
+use std::fs::File;
+use std::io::{self, Write};
 
 /// Errno values and names (arm64 uses the asm-generic numbering), plus the
 /// kernel-internal codes that can leak out of a syscall.
@@ -108,104 +111,75 @@ pub fn hex_digit(c: u8) -> Option<u64> {
     }
 }
 
-/// One output line, buffered so that it reaches the descriptor in a single
-/// write(2) (lines from concurrent processes do not interleave).
-pub struct Line {
-    fd: i32,
-    len: usize,
-    buf: [u8; 512],
+/// Where a line goes.
+enum Sink<'a> {
+    Stdout,
+    Stderr,
+    File(&'a File),
 }
 
-impl Line {
-    pub fn out() -> Line {
+/// One output line, buffered so that it reaches the descriptor in a single
+/// write(2) (lines from concurrent processes do not interleave).
+pub struct Line<'a> {
+    sink: Sink<'a>,
+    buf: Vec<u8>,
+}
+
+impl Line<'static> {
+    pub fn out() -> Line<'static> {
+        Line::new(Sink::Stdout)
+    }
+
+    pub fn err() -> Line<'static> {
+        Line::new(Sink::Stderr)
+    }
+}
+
+impl<'a> Line<'a> {
+    fn new(sink: Sink<'a>) -> Line<'a> {
         Line {
-            fd: 1,
-            len: 0,
-            buf: [0; 512],
+            sink,
+            buf: Vec::with_capacity(128),
         }
     }
 
-    /// A line for descriptor `fd` (e.g. /dev/kmsg).
-    pub fn to(fd: i32) -> Line {
-        Line {
-            fd,
-            len: 0,
-            buf: [0; 512],
-        }
+    /// A line for an open file (e.g. /dev/kmsg).
+    pub fn to(fd: &'a Fd) -> Line<'a> {
+        Line::new(Sink::File(fd.file()))
     }
 
-    pub fn err() -> Line {
-        Line {
-            fd: 2,
-            len: 0,
-            buf: [0; 512],
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Some(b) = self.buf.get(..self.len) {
-            // Nowhere to report a failing stdout/stderr; ignore it.
-            let _ = sys::write_all_raw(self.fd, b);
-        }
-        self.len = 0;
-    }
-
-    pub fn b(&mut self, bytes: &[u8]) -> &mut Line {
-        for &c in bytes {
-            if self.len >= self.buf.len() {
-                self.flush();
-            }
-            if let Some(slot) = self.buf.get_mut(self.len) {
-                *slot = c;
-                self.len += 1;
-            }
-        }
+    pub fn b(&mut self, bytes: &[u8]) -> &mut Self {
+        self.buf.extend_from_slice(bytes);
         self
     }
 
-    pub fn s(&mut self, s: &str) -> &mut Line {
+    pub fn s(&mut self, s: &str) -> &mut Self {
         self.b(s.as_bytes())
     }
 
-    pub fn c(&mut self, s: &CStr) -> &mut Line {
+    pub fn c(&mut self, s: &CStr) -> &mut Self {
         self.b(s.to_bytes())
     }
 
-    pub fn u(&mut self, mut v: u64) -> &mut Line {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 || i == 0 {
-                break;
-            }
-        }
-        self.b(digits.get(i..).unwrap_or(&[]))
+    pub fn u(&mut self, v: u64) -> &mut Self {
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.buf, "{v}");
+        self
     }
 
-    pub fn hex(&mut self, mut v: u64) -> &mut Line {
-        let mut digits = [0u8; 16];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b"0123456789abcdef"[(v & 15) as usize];
-            v >>= 4;
-            if v == 0 || i == 0 {
-                break;
-            }
-        }
-        self.b(b"0x").b(digits.get(i..).unwrap_or(&[]))
+    pub fn hex(&mut self, v: u64) -> &mut Self {
+        let _ = write!(self.buf, "{v:#x}");
+        self
     }
 
     /// `-N (ENAME)`
-    pub fn errno(&mut self, e: Errno) -> &mut Line {
-        self.b(b"-").u(e.0 as u64).b(b" (").s(errno_name(e)).b(b")")
+    pub fn errno(&mut self, e: Errno) -> &mut Self {
+        let _ = write!(self.buf, "-{} ({})", e.0, errno_name(e));
+        self
     }
 
     /// `0 (ok)` or `-N (ENAME)`
-    pub fn rc(&mut self, rc: i32) -> &mut Line {
+    pub fn rc(&mut self, rc: i32) -> &mut Self {
         if rc == 0 {
             self.b(b"0 (ok)")
         } else {
@@ -214,16 +188,29 @@ impl Line {
     }
 
     /// `ok` or `error -N (ENAME)`
-    pub fn res(&mut self, r: sys::Result<()>) -> &mut Line {
+    pub fn res(&mut self, r: sys::Result<()>) -> &mut Self {
         match r {
             Ok(()) => self.b(b"ok"),
             Err(e) => self.b(b"error ").errno(e),
         }
     }
 
+    /// Ends the line and writes it in one write(2). Nowhere to report a
+    /// failing stdout/stderr; errors are ignored.
     pub fn end(&mut self) {
-        self.b(b"\n");
-        self.flush();
+        self.buf.push(b'\n');
+        let _ = match self.sink {
+            Sink::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(&self.buf).and_then(|()| out.flush())
+            }
+            Sink::Stderr => io::stderr().lock().write_all(&self.buf),
+            Sink::File(f) => {
+                let mut f = f;
+                f.write_all(&self.buf)
+            }
+        };
+        self.buf.clear();
     }
 }
 

@@ -1,42 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Raw arm64 Linux system calls (asm-generic numbering) and thin safe
-//! wrappers around the few that zbt needs. All `unsafe` in the program that
-//! talks to the kernel lives here.
+//! What zbt needs beyond std: the system calls that have no std API
+//! (kexec_file_load, reboot, fork, waitpid, memfd_create, sync,
+//! sched_setaffinity, clock_gettime) through glibc, and a few thin wrappers
+//! that keep zbt's `Result<_, Errno>` style over std's files. Every `unsafe`
+//! in zbt lives here.
 
-use core::arch::asm;
-use core::ffi::CStr;
+use std::ffi::{c_char, c_int, c_long, c_uint, CStr, OsStr};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 
-const NR_PIPE2: usize = 59;
-const NR_OPENAT: usize = 56;
-const NR_CLOSE: usize = 57;
-const NR_LSEEK: usize = 62;
-const NR_READ: usize = 63;
-const NR_PREAD64: usize = 67;
-const NR_WRITE: usize = 64;
-const NR_FTRUNCATE: usize = 46;
-const NR_FSTAT: usize = 80;
-const NR_SYNC: usize = 81;
-const NR_EXIT_GROUP: usize = 94;
-const NR_CLOCK_GETTIME: usize = 113;
-const NR_REBOOT: usize = 142;
-const NR_CLONE: usize = 220;
-const NR_WAIT4: usize = 260;
-const NR_KEXEC_FILE_LOAD: usize = 294;
-const NR_MUNMAP: usize = 215;
-const NR_MMAP: usize = 222;
-const NR_MEMFD_CREATE: usize = 279;
+extern "C" {
+    fn syscall(nr: c_long, ...) -> c_long;
+    fn fork() -> c_int;
+    fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
+    fn memfd_create(name: *const c_char, flags: c_uint) -> c_int;
+    fn sync();
+    fn clock_gettime(clock: c_int, ts: *mut Timespec) -> c_int;
+}
 
-const AT_FDCWD: isize = -100;
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+const NR_SCHED_SETAFFINITY: c_long = 122;
+const NR_REBOOT: c_long = 142;
+const NR_KEXEC_FILE_LOAD: c_long = 294;
+const CLOCK_MONOTONIC: c_int = 1;
+const MFD_CLOEXEC: c_uint = 1;
+const WNOHANG: c_int = 1;
+
 pub const O_RDONLY: usize = 0;
 pub const O_WRONLY: usize = 1;
 pub const O_RDWR: usize = 2;
 pub const O_NONBLOCK: usize = 0o4000;
 pub const O_CREAT: usize = 0o100;
-pub const O_CLOEXEC: usize = 0o2000000;
-const SEEK_SET: usize = 0;
-const SEEK_END: usize = 2;
-const CLOCK_MONOTONIC: usize = 1;
-const SIGCHLD: usize = 17;
+const O_ACCMODE: usize = 3;
 
 pub const KEXEC_FILE_UNLOAD: u64 = 1;
 pub const KEXEC_FILE_ON_CRASH: u64 = 2;
@@ -48,99 +51,74 @@ pub const EINTR: i32 = 4;
 pub const EIO: i32 = 5;
 pub const EBUSY: i32 = 16;
 pub const EINVAL: i32 = 22;
-
-const PROT_READ_WRITE: usize = 3;
-const MAP_PRIVATE_ANONYMOUS: usize = 0x22;
-const MFD_CLOEXEC: usize = 1;
+const ENOMEM: i32 = 12;
 
 /// A positive errno value.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Errno(pub i32);
 
-pub type Result<T> = core::result::Result<T, Errno>;
-
-/// Issues system call `nr` with up to five arguments.
-///
-/// # Safety
-///
-/// The arguments must be valid for system call `nr`: every pointer must
-/// reference memory valid for the accesses the kernel makes through it.
-#[inline(always)]
-pub unsafe fn syscall(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
-    let ret: isize;
-    // SAFETY: `svc #0` enters the kernel, which preserves every register
-    // except x0 (the result); the caller vouches for the arguments.
-    unsafe {
-        asm!(
-            "svc #0",
-            in("x8") nr,
-            inlateout("x0") a0 => ret,
-            in("x1") a1,
-            in("x2") a2,
-            in("x3") a3,
-            in("x4") a4,
-            options(nostack),
-        );
+impl Errno {
+    /// The calling thread's errno, as std reads it.
+    fn last() -> Errno {
+        Errno::from(io::Error::last_os_error())
     }
-    ret
 }
 
-/// A raw system call result as `Ok(value)` or `Err(errno)`.
-pub fn check(ret: isize) -> Result<usize> {
-    if (-4095..0).contains(&ret) {
-        Err(Errno(-ret as i32))
+impl From<io::Error> for Errno {
+    fn from(e: io::Error) -> Errno {
+        Errno(e.raw_os_error().unwrap_or(EIO))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Errno>;
+
+/// A C return value: `Err(errno)` for -1, the value otherwise.
+fn check(ret: c_long) -> Result<c_long> {
+    if ret == -1 {
+        Err(Errno::last())
     } else {
-        Ok(ret as usize)
+        Ok(ret)
     }
 }
 
-/// An owned file descriptor, closed on drop.
-pub struct Fd(i32);
+/// An open file (std's, closed on drop).
+pub struct Fd(File);
 
 impl Fd {
     pub fn raw(&self) -> i32 {
-        self.0
+        self.0.as_raw_fd()
+    }
+
+    pub fn file(&self) -> &File {
+        &self.0
     }
 }
 
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: close takes no pointers; `self.0` is a descriptor we own.
-        unsafe { syscall(NR_CLOSE, self.0 as usize, 0, 0, 0, 0) };
+impl From<OwnedFd> for Fd {
+    fn from(fd: OwnedFd) -> Fd {
+        Fd(File::from(fd))
     }
 }
 
-pub fn open(path: &CStr, flags: usize, mode: usize) -> Result<Fd> {
-    // SAFETY: `path` is NUL-terminated and outlives the call.
-    let ret = unsafe {
-        syscall(
-            NR_OPENAT,
-            AT_FDCWD as usize,
-            path.as_ptr() as usize,
-            flags | O_CLOEXEC,
-            mode,
-            0,
-        )
-    };
-    check(ret).map(|fd| Fd(fd as i32))
+/// open(2) with the given `O_*` flags (always with O_CLOEXEC, as std does).
+pub fn open(path: &CStr, flags: usize, mode: u32) -> Result<Fd> {
+    let acc = flags & O_ACCMODE;
+    OpenOptions::new()
+        .read(acc == O_RDONLY || acc == O_RDWR)
+        .write(acc == O_WRONLY || acc == O_RDWR)
+        .create(flags & O_CREAT != 0)
+        .custom_flags((flags & !(O_ACCMODE | O_CREAT)) as i32)
+        .mode(mode)
+        .open(OsStr::from_bytes(path.to_bytes()))
+        .map(Fd)
+        .map_err(Errno::from)
 }
 
 pub fn read(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
     loop {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
-        let ret = unsafe {
-            syscall(
-                NR_READ,
-                fd.0 as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                0,
-                0,
-            )
-        };
-        match check(ret) {
-            Err(Errno(EINTR)) => continue,
-            r => return r,
+        match (&fd.0).read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r.map_err(Errno::from),
         }
     }
 }
@@ -149,20 +127,9 @@ pub fn read(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
 /// files that cannot seek, like /proc/PID/fail-nth).
 pub fn pread(fd: &Fd, buf: &mut [u8], offset: u64) -> Result<usize> {
     loop {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
-        let ret = unsafe {
-            syscall(
-                NR_PREAD64,
-                fd.0 as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                offset as usize,
-                0,
-            )
-        };
-        match check(ret) {
-            Err(Errno(EINTR)) => continue,
-            r => return r,
+        match fd.0.read_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r.map_err(Errno::from),
         }
     }
 }
@@ -182,83 +149,52 @@ pub fn read_full(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
     Ok(done)
 }
 
-pub fn write_raw(fd: i32, buf: &[u8]) -> Result<usize> {
-    // SAFETY: `buf` is valid for reads of `buf.len()` bytes.
-    let ret = unsafe {
-        syscall(
-            NR_WRITE,
-            fd as usize,
-            buf.as_ptr() as usize,
-            buf.len(),
-            0,
-            0,
-        )
-    };
-    check(ret)
-}
-
-/// Writes all of `buf` to raw descriptor `fd`.
-pub fn write_all_raw(fd: i32, mut buf: &[u8]) -> Result<()> {
-    while !buf.is_empty() {
-        match write_raw(fd, buf) {
-            Ok(0) => return Err(Errno(EIO)),
-            Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
-            Err(Errno(EINTR)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
 pub fn write_all(fd: &Fd, buf: &[u8]) -> Result<()> {
-    write_all_raw(fd.0, buf)
+    (&fd.0).write_all(buf).map_err(Errno::from)
 }
 
 pub fn seek(fd: &Fd, offset: u64) -> Result<u64> {
-    // SAFETY: lseek takes no pointers.
-    let ret = unsafe { syscall(NR_LSEEK, fd.0 as usize, offset as usize, SEEK_SET, 0, 0) };
-    check(ret).map(|v| v as u64)
+    (&fd.0).seek(SeekFrom::Start(offset)).map_err(Errno::from)
 }
 
 /// lseek(fd, 0, SEEK_END); on /dev/kmsg: skip to the newest record.
 pub fn seek_end(fd: &Fd) -> Result<u64> {
-    // SAFETY: lseek takes no pointers.
-    let ret = unsafe { syscall(NR_LSEEK, fd.0 as usize, 0, SEEK_END, 0, 0) };
-    check(ret).map(|v| v as u64)
+    (&fd.0).seek(SeekFrom::End(0)).map_err(Errno::from)
 }
 
 pub fn ftruncate(fd: &Fd, len: u64) -> Result<()> {
-    // SAFETY: ftruncate takes no pointers.
-    let ret = unsafe { syscall(NR_FTRUNCATE, fd.0 as usize, len as usize, 0, 0, 0) };
-    check(ret).map(|_| ())
+    fd.0.set_len(len).map_err(Errno::from)
 }
 
 /// The identity of an open file: (st_dev, st_ino).
 pub fn file_id(fd: &Fd) -> Result<(u64, u64)> {
-    // asm-generic `struct stat` is 128 bytes; st_dev and st_ino come first.
-    let mut st = [0u64; 16];
-    // SAFETY: `st` is 128 writable, 8-byte aligned bytes, the size of the
-    // arm64 `struct stat`.
-    let ret = unsafe { syscall(NR_FSTAT, fd.0 as usize, st.as_mut_ptr() as usize, 0, 0, 0) };
-    check(ret).map(|_| (st[0], st[1]))
+    let m = fd.0.metadata().map_err(Errno::from)?;
+    Ok((m.dev(), m.ino()))
+}
+
+/// pipe2(O_CLOEXEC): returns (read end, write end).
+pub fn pipe() -> Result<(Fd, Fd)> {
+    let (r, w) = io::pipe().map_err(Errno::from)?;
+    Ok((Fd::from(OwnedFd::from(r)), Fd::from(OwnedFd::from(w))))
 }
 
 /// kexec_file_load(2). `cmdline` is passed with its terminating NUL.
 pub fn kexec_file_load(kernel: i32, initrd: i32, cmdline: Option<&CStr>, flags: u64) -> Result<()> {
     let (len, ptr) = match cmdline {
-        Some(c) => (c.count_bytes() + 1, c.as_ptr() as usize),
-        None => (0, 0),
+        Some(c) => (c.count_bytes() + 1, c.as_ptr()),
+        None => (0, std::ptr::null()),
     };
     // SAFETY: the only pointer is `cmdline`, valid for `len` bytes including
-    // its NUL; descriptors are plain integers the kernel checks itself.
+    // its NUL (or NULL with length 0); descriptors are plain integers the
+    // kernel checks itself.
     let ret = unsafe {
         syscall(
             NR_KEXEC_FILE_LOAD,
-            kernel as isize as usize,
-            initrd as isize as usize,
+            c_long::from(kernel),
+            c_long::from(initrd),
             len,
             ptr,
-            flags as usize,
+            flags,
         )
     };
     check(ret).map(|_| ())
@@ -267,137 +203,108 @@ pub fn kexec_file_load(kernel: i32, initrd: i32, cmdline: Option<&CStr>, flags: 
 /// reboot(LINUX_REBOOT_CMD_KEXEC); returns only on failure.
 pub fn reboot_kexec() -> Errno {
     // SAFETY: reboot with these magic values takes no pointers.
-    let ret = unsafe { syscall(NR_REBOOT, 0xfee1dead, 672274793, 0x45584543, 0, 0) };
+    let ret = unsafe {
+        syscall(
+            NR_REBOOT,
+            0xfee1_dead_u32 as c_long,
+            672_274_793 as c_long,
+            0x4558_4543 as c_long,
+            0 as c_long,
+        )
+    };
     match check(ret) {
         Err(e) => e,
         Ok(_) => Errno(0),
     }
 }
 
-pub fn sync() {
-    // SAFETY: sync takes no arguments.
-    unsafe { syscall(NR_SYNC, 0, 0, 0, 0, 0) };
+/// sched_setaffinity(0, …): pins the calling thread to CPU `cpu` (best
+/// effort: a guest with fewer CPUs just keeps its mask).
+pub fn pin_to_cpu(cpu: usize) {
+    let mask: u64 = 1 << (cpu % 64);
+    // SAFETY: `mask` is a readable cpu set of 8 bytes, as the length says.
+    let ret = unsafe {
+        syscall(
+            NR_SCHED_SETAFFINITY,
+            0 as c_long,
+            8 as c_long,
+            &mask as *const u64,
+        )
+    };
+    // Ignored on purpose: pinning only makes the sampling steadier.
+    let _ = check(ret);
+}
+
+pub fn sync_all() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { sync() };
 }
 
 /// CLOCK_MONOTONIC in nanoseconds.
 pub fn monotonic_ns() -> u64 {
-    let mut ts = [0i64; 2];
-    // SAFETY: `ts` is a writable `struct timespec` (two 64-bit fields).
-    unsafe {
-        syscall(
-            NR_CLOCK_GETTIME,
-            CLOCK_MONOTONIC,
-            ts.as_mut_ptr() as usize,
-            0,
-            0,
-            0,
-        )
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    (ts[0] as u64)
+    // SAFETY: `ts` is a writable `struct timespec` (two 64-bit fields on arm64).
+    unsafe { clock_gettime(CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64)
         .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts[1] as u64)
+        .wrapping_add(ts.tv_nsec as u64)
 }
 
 /// fork(): returns 0 in the child and the child's pid in the parent.
-pub fn fork() -> Result<usize> {
-    // SAFETY: clone(SIGCHLD, 0, ...) is fork: the child gets a copy of the
-    // address space and continues on its own copy of this stack.
-    let ret = unsafe { syscall(NR_CLONE, SIGCHLD, 0, 0, 0, 0) };
-    check(ret)
+///
+/// zbt is single-threaded, so the child may go on running ordinary code.
+pub fn fork_process() -> Result<usize> {
+    // SAFETY: zbt never starts a thread, so the child's copy of the address
+    // space holds no lock another thread owned at the fork.
+    let ret = unsafe { fork() };
+    check(c_long::from(ret)).map(|pid| pid as usize)
 }
 
-/// wait4(pid, &status, 0, NULL); returns the raw wait status.
-pub fn wait(pid: usize) -> Result<i32> {
-    let mut status = 0i32;
+fn wait_opts(pid: usize, options: c_int) -> Result<(usize, i32)> {
+    let mut status: c_int = 0;
     loop {
-        // SAFETY: `status` is a writable int; rusage is NULL.
-        let ret = unsafe { syscall(NR_WAIT4, pid, &mut status as *mut i32 as usize, 0, 0, 0) };
-        match check(ret) {
+        // SAFETY: `status` is a writable int.
+        let ret = unsafe { waitpid(pid as c_int, &mut status, options) };
+        match check(c_long::from(ret)) {
             Err(Errno(EINTR)) => continue,
             Err(e) => return Err(e),
-            Ok(_) => return Ok(status),
+            Ok(got) => return Ok((got as usize, status)),
         }
     }
 }
 
-/// pipe2(O_CLOEXEC): returns (read end, write end).
-pub fn pipe() -> Result<(Fd, Fd)> {
-    let mut fds = [-1i32; 2];
-    // SAFETY: `fds` is a writable `int[2]`.
-    let ret = unsafe { syscall(NR_PIPE2, fds.as_mut_ptr() as usize, O_CLOEXEC, 0, 0, 0) };
-    check(ret).map(|_| (Fd(fds[0]), Fd(fds[1])))
+/// waitpid(pid, &status, 0); returns the raw wait status.
+pub fn wait(pid: usize) -> Result<i32> {
+    wait_opts(pid, 0).map(|(_, status)| status)
+}
+
+/// waitpid(pid, &status, WNOHANG): Some(raw status) once `pid` exited.
+pub fn try_wait(pid: usize) -> Result<Option<i32>> {
+    wait_opts(pid, WNOHANG).map(|(got, status)| (got != 0).then_some(status))
 }
 
 pub fn exit(code: i32) -> ! {
-    // SAFETY: exit_group takes no pointers and does not return.
-    unsafe {
-        asm!(
-            "svc #0",
-            in("x8") NR_EXIT_GROUP,
-            in("x0") code as isize,
-            options(noreturn, nostack),
-        );
-    }
+    std::process::exit(code)
 }
 
-/// Anonymous, zero-filled memory from mmap(2), unmapped on drop: zbt has no
-/// heap, and the fuzzer needs buffers the size of kernel images.
-pub struct Mem {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl Mem {
-    pub fn new(len: usize) -> Result<Mem> {
-        if len == 0 {
-            return Err(Errno(EINVAL));
-        }
-        // SAFETY: an anonymous private mapping at an address the kernel
-        // picks takes no pointers and aliases nothing.
-        let ret = unsafe {
-            syscall(
-                NR_MMAP,
-                0,
-                len,
-                PROT_READ_WRITE,
-                MAP_PRIVATE_ANONYMOUS,
-                usize::MAX,
-            )
-        };
-        check(ret).map(|addr| Mem {
-            ptr: addr as *mut u8,
-            len,
-        })
-    }
-
-    pub fn bytes(&mut self) -> &mut [u8] {
-        // SAFETY: by construction `ptr` maps `len` readable and writable
-        // bytes that only this `Mem` refers to, until drop unmaps them.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
-    }
-}
-
-impl Drop for Mem {
-    fn drop(&mut self) {
-        // SAFETY: `ptr`/`len` is the mapping this `Mem` owns; nothing
-        // borrows it any more (`bytes` borrows `self`).
-        unsafe { syscall(NR_MUNMAP, self.ptr as usize, self.len, 0, 0, 0) };
-    }
+/// Zero-filled memory of `len` bytes; ENOMEM instead of an abort when the
+/// allocation fails (the fuzzer asks for buffers the size of kernel images).
+pub fn zeroed(len: usize) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno(ENOMEM))?;
+    v.resize(len, 0);
+    Ok(v)
 }
 
 /// memfd_create(2): an anonymous file, for handing built images to
 /// kexec_file_load(2) without a filesystem.
 pub fn memfd(name: &CStr) -> Result<Fd> {
     // SAFETY: `name` is NUL-terminated and outlives the call.
-    let ret = unsafe {
-        syscall(
-            NR_MEMFD_CREATE,
-            name.as_ptr() as usize,
-            MFD_CLOEXEC,
-            0,
-            0,
-            0,
-        )
-    };
-    check(ret).map(|fd| Fd(fd as i32))
+    let ret = unsafe { memfd_create(name.as_ptr(), MFD_CLOEXEC) };
+    let fd = check(c_long::from(ret))?;
+    // SAFETY: memfd_create returned a new descriptor that nothing else owns.
+    Ok(Fd(unsafe { File::from_raw_fd(fd as i32) }))
 }
