@@ -3,11 +3,12 @@
 # Linux ELF in Rust on std and glibc.
 #
 # Debian's rustc-web cross-compiles with the arm64 build of its own std
-# (libstd-rust-web-dev:arm64, the same version as the amd64 rustc, installed
-# by scripts/setup-deps.sh) and links with the cross gcc against
+# (libstd-rust-web-dev:arm64, the same version as the amd64 rustc, which
+# scripts/setup-deps.sh unpacks into build/tools/rust-std-arm64/, the
+# sysroot given to rustc) and links with the cross gcc against
 # libc6-dev-arm64-cross, statically (+crt-static). zbt is rebuilt only when a
 # hash over its sources, this script and the toolchain changes.
-# GUEST_RUSTC / GUEST_CC override the tools.
+# GUEST_RUSTC / GUEST_CC / GUEST_SYSROOT override the tools.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -18,7 +19,8 @@ src=$top/tests/guest/zbt
 out=$build/guest
 [ -x "$rustc" ] || die "no rustc at $rustc"
 command -v "$cc" >/dev/null || die "no $cc (Debian gcc-aarch64-linux-gnu)"
-stdlib=$("$rustc" --print sysroot)/lib/rustlib/$target/lib
+sysroot=${GUEST_SYSROOT:-$build/tools/rust-std-arm64/usr}
+stdlib=$sysroot/lib/rustlib/$target/lib
 ls "$stdlib"/libstd-*.rlib >/dev/null 2>&1 ||
 	die "no std for $target in $stdlib (Debian libstd-rust-web-dev:arm64; scripts/setup-deps.sh)"
 mkdir -p "$out"
@@ -28,7 +30,7 @@ exec 9>"$out/.lock"
 flock 9
 
 rustc_id=$("$rustc" -vV)
-zbt_flags=(--crate-type bin --crate-name zbt --edition 2021 --target "$target"
+zbt_flags=(--crate-type bin --crate-name zbt --edition 2021 --target "$target" --sysroot "$sysroot"
 	-C panic=abort -C opt-level=s -C codegen-units=1 -C lto=fat -C strip=symbols
 	-C debuginfo=0 -C target-feature=+crt-static -C linker="$cc"
 	-C link-arg=-Wl,--gc-sections -C link-arg=-Wl,-z,noexecstack

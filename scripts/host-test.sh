@@ -28,7 +28,7 @@ cargo fmt --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 
 say "clippy and rustfmt on the guest helper zbt"
-/usr/bin/clippy-driver --sysroot "$(/usr/bin/rustc --print sysroot)" --edition 2021 \
+/usr/bin/clippy-driver --sysroot "$build/tools/rust-std-arm64/usr" --edition 2021 \
 	--target aarch64-unknown-linux-gnu --crate-type bin --crate-name zbt -C panic=abort \
 	--emit=metadata -o "$CARGO_TARGET_DIR/zbt-clippy.rmeta" -D warnings -W clippy::all \
 	"$top/tests/guest/zbt/main.rs"

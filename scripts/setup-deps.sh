@@ -24,7 +24,7 @@ packages=(
 	qemu-efi-aarch64 # UEFI firmware (AAVMF) + snakeoil Secure Boot keys
 )
 
-# The guest side is arm64: busybox (downloaded below) and zbt's Rust std.
+# The guest side is arm64: busybox and zbt's Rust std (downloaded below).
 updated=
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	say "adding the arm64 architecture to dpkg"
@@ -46,16 +46,23 @@ fi
 
 # zbt (tests/guest/zbt, scripts/build-guest-tool.sh) links Rust's std for
 # aarch64-unknown-linux-gnu: the arm64 build of the std that rustc-web ships
-# for the host. Its rlibs only work with the exact same rustc, so the version
-# is pinned to the installed rustc-web's (Multi-Arch: same also keeps the
-# amd64 and arm64 copies at one version from then on).
+# for the host, libstd-rust-web-dev:arm64 at exactly rustc-web's version (its
+# rlibs only work with that rustc). Downloaded and unpacked into
+# build/tools/rust-std-arm64/ (a sysroot holding only that target's rlibs),
+# never installed: installing it would pull arm64 LLVM and friends onto the
+# host and pin the amd64 copies of what they share.
 rust_version=$(dpkg-query -W -f='${Version}' rustc-web)
-if [ "$(dpkg-query -W -f='${Status} ${Version}' libstd-rust-web-dev:arm64 2>/dev/null)" != \
-	"install ok installed $rust_version" ]; then
-	say "installing libstd-rust-web-dev:arm64 $rust_version"
+rust_std=$tools/rust-std-arm64
+if [ "$(cat "$rust_std/version" 2>/dev/null)" != "$rust_version" ]; then
+	say "downloading libstd-rust-web-dev:arm64 $rust_version (unpacked into $rust_std)"
 	[ -n "$updated" ] || apt_quiet update
 	updated=1
-	apt_quiet install -y --no-install-recommends "libstd-rust-web-dev:arm64=$rust_version" >/dev/null
+	rm -f "$build"/downloads/libstd-rust-web-dev_*_arm64.deb
+	(cd "$build/downloads" &&
+		apt-get -qq -o APT::Sandbox::User=root download "libstd-rust-web-dev:arm64=$rust_version")
+	rm -rf "$rust_std"
+	dpkg-deb -x "$build"/downloads/libstd-rust-web-dev_*_arm64.deb "$rust_std"
+	echo "$rust_version" >"$rust_std/version"
 fi
 
 # arm64 userspace for the guest initramfs (downloaded, never installed on the host).

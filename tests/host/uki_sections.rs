@@ -700,8 +700,15 @@ fn real_ukify_ukis() {
         assert!(zboot_format::Zboot::parse(uki.linux()).is_ok(), "{name}");
         assert_eq!(uki.initrd(), Some(&initrd[..]), "{name}");
         assert_eq!(uki.cmdline(), Some(cmdline.trim_ascii()), "{name}");
-        assert!(uki.uname().is_some_and(|u| u.starts_with(b"6.12.")), "{name}");
-        assert!(uki.osrel().is_some_and(|o| o.starts_with(b"ID=zboot-kexec-rs")), "{name}");
+        assert!(
+            uki.uname().is_some_and(|u| u.starts_with(b"6.12.")),
+            "{name}"
+        );
+        assert!(
+            uki.osrel()
+                .is_some_and(|o| o.starts_with(b"ID=zboot-kexec-rs")),
+            "{name}"
+        );
         assert_eq!(uki.profile_count(), 0, "{name}");
         check_slices(&file, &uki);
     }
