@@ -148,9 +148,33 @@ def bookworm_scenario():
                     "-p -u, -s -l (silently), -e")
 
 
+def uki_today_scenario(locked):
+    """A signed UKI (ukify's, around the unsigned payload zboot) with today's clients, before
+    the kernel has a UKI loader (issue 19): the kernel takes no UKI (EINVAL); both 2.0.32
+    builds cut .linux and .initrd out in user space and lose the UKI's signature, so under
+    lockdown nothing loads; without lockdown the released one hands over the decompressed
+    Image, ours the inner zboot as it is (unsigned: the loader's ENODATA line)."""
+    name = "uki-today-lockdown" if locked else "uki-today"
+    cmdline = "zbt.test=uki-today" + (" lockdown=integrity" if locked else "")
+    status, loaded, error = (255, 0, EPERM) if locked else (0, 1, "none")
+    return Scenario(
+        name, cmdline,
+        [LOCKDOWN if locked else r"ZBT: lockdown: \[none\] integrity confidentiality",
+         r"zbt: PASS /images/uki-zstd\.signed\.efi: got -22 \(EINVAL\)",
+         kt("unpatched -s -l signed uki", status, loaded, "unwrapped in user space", 0, error),
+         r"kexec_file\(zboot\): PE signature not verified: ENODATA",
+         kt("patched -s -l signed uki", status, loaded, "as it is", r"[1-9]\d*", error),
+         kt("unpatched -s -l unsigned uki", status, loaded, "unwrapped in user space", 0,
+            error),
+         r"ZBT: uki-today done"],
+        description=("lockdown: " if locked else "no lockdown: ") +
+        "a signed UKI today: the kernel says EINVAL, 2.0.32 (both) unwraps it in user space" +
+        (", EPERM" if locked else ", loads"))
+
+
 def kexec_tools_scenarios(kernel):
     return [lockdown_scenario(), kdump_scenario(), fallback_scenario(),
-            bookworm_scenario()]
+            bookworm_scenario(), uki_today_scenario(False), uki_today_scenario(True)]
 
 
 GROUPS = {"kexec-tools": kexec_tools_scenarios}
