@@ -44,6 +44,7 @@ images=(
 	/images/vmlinuz-gzip.wrongkey.efi="$artifacts/vmlinuz-gzip.wrongkey.efi"
 	/images/uki-zstd.efi="$artifacts/uki-zstd.efi"
 	/images/uki-zstd.signed.efi="$artifacts/uki-zstd.signed.efi"
+	/images/uki-zstd-inner-signed.signed.efi="$artifacts/uki-zstd-inner-signed.signed.efi"
 	/sig/stripped.efi="$g/sig/stripped.efi"
 	/sig/payload-flipped.efi="$g/sig/payload-flipped.efi"
 	/sig/header-flipped.efi="$g/sig/header-flipped.efi"

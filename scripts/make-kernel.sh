@@ -19,6 +19,8 @@
 #                      a UKI of vmlinuz-zstd.efi made by Debian's ukify and
 #                      arm64 systemd-stub (scripts/make-uki.sh), unsigned and
 #                      signed with the trusted test key, and what it carries
+#   uki-zstd-inner-signed.signed.efi
+#                      the same around vmlinuz-zstd.signed.efi, signed
 #   kexec, kexec-unpatched
 #                      static arm64 kexec-tools 2.0.32 (the newest release,
 #                      Debian's source) with and without tests/kexec-tools/2.0.32

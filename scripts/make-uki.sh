@@ -10,6 +10,10 @@
 #                         zboot image), .initrd = uki.initrd, .cmdline =
 #                         uki.cmdline, .uname, .osrel; unsigned
 #   uki-zstd.signed.efi   the same, signed with the trusted test key
+#   uki-zstd-inner-signed.signed.efi
+#                         the same around vmlinuz-zstd.signed.efi (an inner
+#                         kernel signed on its own, as ukify signs it with
+#                         --sign-kernel), signed with the trusted test key
 #   uki.initrd            a small newc cpio (one file, /uki-initrd)
 #   uki.cmdline           the command line ukify was given
 #   uki.versions          the systemd-ukify and systemd-boot-efi versions
@@ -66,16 +70,24 @@ printf 'zbt.uki=uki-zstd.efi zbt.from=uki-cmdline' >"$work/uki.cmdline"
 printf 'ID=zboot-kexec-rs\nNAME="zboot-kexec-rs test UKI"\n' >"$work/os-release"
 release=$(cat "$build/obj/payload-kernel-zstd/include/config/kernel.release" 2>/dev/null || echo unknown)
 
-say "ukify: uki-zstd.efi (.linux vmlinuz-zstd.efi, uname $release; $versions)"
-/usr/bin/python3 "$ukify" build --efi-arch aa64 --stub "$stub" \
-	--linux "$payload" --initrd "$work/uki.initrd" --cmdline "@$work/uki.cmdline" \
-	--os-release "@$work/os-release" --uname "$release" \
-	--output "$work/uki-zstd.efi" >"$work/ukify.log" 2>&1 || { cat "$work/ukify.log"; die "ukify failed"; }
-sbsign --key "$keys/trusted.key" --cert "$keys/trusted.crt" --output "$work/uki-zstd.signed.efi" \
-	"$work/uki-zstd.efi" 2>&1 | grep -v '^Signing Unsigned' || true
-sbverify --cert "$keys/trusted.crt" "$work/uki-zstd.signed.efi" >/dev/null ||
-	die "sbverify does not accept $work/uki-zstd.signed.efi"
-for f in uki-zstd.efi uki-zstd.signed.efi uki.initrd uki.cmdline; do
+# ukify LINUX OUTPUT: a UKI of LINUX with this initrd, cmdline and os-release.
+ukify_build() {
+	say "ukify: $(basename "$2") (.linux $(basename "$1"), uname $release; $versions)"
+	/usr/bin/python3 "$ukify" build --efi-arch aa64 --stub "$stub" \
+		--linux "$1" --initrd "$work/uki.initrd" --cmdline "@$work/uki.cmdline" \
+		--os-release "@$work/os-release" --uname "$release" \
+		--output "$2" >"$work/ukify.log" 2>&1 || { cat "$work/ukify.log"; die "ukify failed"; }
+}
+sign_trusted() { # IN OUT
+	sbsign --key "$keys/trusted.key" --cert "$keys/trusted.crt" --output "$2" "$1" 2>&1 |
+		grep -v '^Signing Unsigned' || true
+	sbverify --cert "$keys/trusted.crt" "$2" >/dev/null || die "sbverify does not accept $2"
+}
+ukify_build "$payload" "$work/uki-zstd.efi"
+sign_trusted "$work/uki-zstd.efi" "$work/uki-zstd.signed.efi"
+ukify_build "$artifacts/vmlinuz-zstd.signed.efi" "$work/uki-zstd-inner-signed.efi"
+sign_trusted "$work/uki-zstd-inner-signed.efi" "$work/uki-zstd-inner-signed.signed.efi"
+for f in uki-zstd.efi uki-zstd.signed.efi uki-zstd-inner-signed.signed.efi uki.initrd uki.cmdline; do
 	cmp -s "$work/$f" "$artifacts/$f" || cp "$work/$f" "$artifacts/$f"
 done
 echo "$versions" >"$artifacts/uki.versions"

@@ -153,7 +153,10 @@ def uki_today_scenario(locked):
     the kernel has a UKI loader (issue 19): the kernel takes no UKI (EINVAL); both 2.0.32
     builds cut .linux and .initrd out in user space and lose the UKI's signature, so under
     lockdown nothing loads; without lockdown the released one hands over the decompressed
-    Image, ours the inner zboot as it is (unsigned: the loader's ENODATA line)."""
+    Image, ours the inner zboot as it is (unsigned: the loader's ENODATA line). Even a UKI
+    whose inner zboot is signed on its own gets EPERM under lockdown: kexec-uki.c takes
+    SizeOfRawData bytes of .linux, so the section's padding is appended to the signed zboot
+    and its digest no longer matches (EKEYREJECTED)."""
     name = "uki-today-lockdown" if locked else "uki-today"
     cmdline = "zbt.test=uki-today" + (" lockdown=integrity" if locked else "")
     status, loaded, error = (255, 0, EPERM) if locked else (0, 1, "none")
@@ -166,6 +169,12 @@ def uki_today_scenario(locked):
          kt("patched -s -l signed uki", status, loaded, "as it is", r"[1-9]\d*", error),
          kt("unpatched -s -l unsigned uki", status, loaded, "unwrapped in user space", 0,
             error),
+         kt("unpatched -s -l inner-signed uki", status, loaded, "unwrapped in user space", 0,
+            error),
+         # kexec-uki.c cuts .linux at SizeOfRawData, not VirtualSize: the signed inner
+         # zboot gets the section's alignment padding appended and its digest breaks.
+         r"kexec_file\(zboot\): PE signature not verified: EKEYREJECTED",
+         kt("patched -s -l inner-signed uki", status, loaded, "as it is", r"[1-9]\d*", error),
          r"ZBT: uki-today done"],
         description=("lockdown: " if locked else "no lockdown: ") +
         "a signed UKI today: the kernel says EINVAL, 2.0.32 (both) unwraps it in user space" +

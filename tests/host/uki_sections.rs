@@ -685,15 +685,22 @@ fn real_zboot_images() {
 
 /// UKIs made the way distributions make them (`scripts/make-uki.sh`: Debian's ukify around
 /// Debian's arm64 systemd-stub): the sections read back are exactly what ukify was given, the
-/// `.linux` is the payload zboot image, and signing (a certificate table after the sections)
-/// changes none of it.
+/// `.linux` is the payload zboot image (signed on its own or not), and signing the UKI (a
+/// certificate table after the sections) changes none of it.
 #[test]
 fn real_ukify_ukis() {
-    let zboot = read_artifact("vmlinuz-zstd.efi");
     let initrd = read_artifact("uki.initrd");
     let cmdline = read_artifact("uki.cmdline");
-    for name in ["uki-zstd.efi", "uki-zstd.signed.efi"] {
+    for (name, inner) in [
+        ("uki-zstd.efi", "vmlinuz-zstd.efi"),
+        ("uki-zstd.signed.efi", "vmlinuz-zstd.efi"),
+        (
+            "uki-zstd-inner-signed.signed.efi",
+            "vmlinuz-zstd.signed.efi",
+        ),
+    ] {
         let file = read_artifact(name);
+        let zboot = read_artifact(inner);
         assert!(is_uki(&file), "{name}");
         let uki = Uki::parse(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(uki.linux(), &zboot[..], "{name}");

@@ -1,6 +1,7 @@
 # zbt.test=uki-today (booted with and without lockdown=integrity): what the
 # clients of today do with a signed UKI (build/artifacts/uki-zstd{,.signed}.efi,
-# made by Debian's ukify around the unsigned vmlinuz-zstd.efi) on a kernel
+# made by Debian's ukify around the unsigned vmlinuz-zstd.efi, and one around
+# the signed vmlinuz-zstd.signed.efi) on a kernel
 # with no UKI loader yet (issue 19), measured for the README's UKI table:
 #   - the raw syscall: no loader of the kernel takes the file;
 #   - kexec-tools 2.0.32 as released, and with our series: both cut .linux and
@@ -17,4 +18,11 @@ kt "patched -s -l signed uki" kexec -d -s -l /images/uki-zstd.signed.efi \
 	--append="$append" && kexec -s -u
 kt "unpatched -s -l unsigned uki" kexec-unpatched -d -s -l /images/uki-zstd.efi \
 	--append="$append" && kexec -s -u
+# The inner kernel signed on its own (ukify --sign-kernel): kexec-uki.c cuts
+# .linux at SizeOfRawData, so the signed inner zboot gets the section's
+# alignment padding appended and its signature no longer verifies.
+kt "unpatched -s -l inner-signed uki" kexec-unpatched -d -s -l \
+	/images/uki-zstd-inner-signed.signed.efi --append="$append" && kexec -s -u
+kt "patched -s -l inner-signed uki" kexec -d -s -l \
+	/images/uki-zstd-inner-signed.signed.efi --append="$append" && kexec -s -u
 log "uki-today done"
