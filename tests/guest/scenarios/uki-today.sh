@@ -18,9 +18,10 @@ kt "patched -s -l signed uki" kexec -d -s -l /images/uki-zstd.signed.efi \
 	--append="$append" && kexec -s -u
 kt "unpatched -s -l unsigned uki" kexec-unpatched -d -s -l /images/uki-zstd.efi \
 	--append="$append" && kexec -s -u
-# The inner kernel signed on its own (ukify --sign-kernel): kexec-uki.c cuts
-# .linux at SizeOfRawData, so the signed inner zboot gets the section's
-# alignment padding appended and its signature no longer verifies.
+# The inner kernel signed on its own (ukify --sign-kernel): the released
+# kexec-uki.c cuts .linux at SizeOfRawData, so the signed inner zboot would
+# get the section's padding appended (its signature breaks); our
+# tests/kexec-tools/2.0.32/0005 cuts it at VirtualSize, and it verifies.
 kt "unpatched -s -l inner-signed uki" kexec-unpatched -d -s -l \
 	/images/uki-zstd-inner-signed.signed.efi --append="$append" && kexec -s -u
 kt "patched -s -l inner-signed uki" kexec -d -s -l \
