@@ -38,15 +38,15 @@ pub const IMAGE_HEADER_LEN: usize = 64;
 /// An arm64 distribution kernel is 30-60 MiB; even a KASAN build stays well below this.
 pub const MAX_IMAGE_SIZE: usize = 512 << 20;
 
-const MZ_MAGIC: &[u8] = b"MZ";
+pub(crate) const MZ_MAGIC: &[u8] = b"MZ";
 const ZIMG_MAGIC: &[u8] = b"zimg";
 const PAYLOAD_OFFSET_FIELD: usize = 0x08;
 const PAYLOAD_SIZE_FIELD: usize = 0x0c;
 const METHOD_NAME_FIELD: usize = 0x18;
 const METHOD_NAME_END: usize = 0x38;
-const PE_HEADER_OFFSET_FIELD: usize = 0x3c;
-const PE_MAGIC: &[u8] = b"PE\0\0";
-const PE_MACHINE_ARM64: u16 = 0xaa64;
+pub(crate) const PE_HEADER_OFFSET_FIELD: usize = 0x3c;
+pub(crate) const PE_MAGIC: &[u8] = b"PE\0\0";
+pub(crate) const PE_MACHINE_ARM64: u16 = 0xaa64;
 const SIZE_TRAILER_LEN: usize = 4;
 
 const IMAGE_TEXT_OFFSET_FIELD: usize = 0x08;
@@ -419,14 +419,14 @@ impl Refusal {
 }
 
 /// Reads a le32 at `offset`, or `None` past the end of `bytes`.
-fn le32(bytes: &[u8], offset: usize) -> Option<u32> {
+pub(crate) fn le32(bytes: &[u8], offset: usize) -> Option<u32> {
     let end = offset.checked_add(4)?;
     let field = bytes.get(offset..end)?;
     Some(u32::from_le_bytes([field[0], field[1], field[2], field[3]]))
 }
 
 /// Reads a le16 at `offset`, or `None` past the end of `bytes`.
-fn le16(bytes: &[u8], offset: usize) -> Option<u16> {
+pub(crate) fn le16(bytes: &[u8], offset: usize) -> Option<u16> {
     let end = offset.checked_add(2)?;
     let field = bytes.get(offset..end)?;
     Some(u16::from_le_bytes([field[0], field[1]]))
@@ -440,7 +440,7 @@ fn le64(bytes: &[u8], offset: usize) -> Option<u64> {
 }
 
 /// Converts a le32 file offset or size to `usize`.
-fn to_usize(value: u32) -> usize {
+pub(crate) fn to_usize(value: u32) -> usize {
     // Lossless: the loader only builds for 64-bit arm64, the host tests for 32/64-bit hosts.
     value as usize
 }

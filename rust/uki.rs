@@ -47,6 +47,11 @@
 
 use core::fmt;
 
+// The DOS/PE header fields and the bounded readers the zboot parser uses too.
+use crate::format::{
+    le16, le32, to_usize, MZ_MAGIC, PE_HEADER_OFFSET_FIELD, PE_MACHINE_ARM64, PE_MAGIC,
+};
+
 /// The PE specification's limit on `NumberOfSections`, which systemd-stub enforces too.
 pub const MAX_SECTIONS: usize = 96;
 
@@ -56,12 +61,8 @@ pub const COMMAND_LINE_SIZE: usize = 2048;
 /// Longest command line accepted, in bytes after trimming (room left for the NUL).
 pub const MAX_CMDLINE_LEN: usize = COMMAND_LINE_SIZE - 1;
 
-const MZ_MAGIC: &[u8] = b"MZ";
-const PE_HEADER_OFFSET_FIELD: usize = 0x3c;
 /// The DOS header, which ends with the PE header offset.
 const DOS_HEADER_LEN: usize = 0x40;
-const PE_MAGIC: &[u8] = b"PE\0\0";
-const PE_MACHINE_ARM64: u16 = 0xaa64;
 const COFF_HEADER_LEN: usize = 20;
 const PE32_PLUS_MAGIC: u16 = 0x20b;
 /// PE32+ optional header: `SizeOfHeaders`, `NumberOfRvaAndSizes`, the data directories.
@@ -369,31 +370,6 @@ impl fmt::Display for UkiRefusal {
             }
         }
     }
-}
-
-/// Reads a le32 at `offset`, or `None` past the end of `bytes`.
-fn le32(bytes: &[u8], offset: usize) -> Option<u32> {
-    let end = offset.checked_add(4)?;
-    let field = bytes.get(offset..end)?;
-    Some(u32::from_le_bytes([
-        *field.first()?,
-        *field.get(1)?,
-        *field.get(2)?,
-        *field.get(3)?,
-    ]))
-}
-
-/// Reads a le16 at `offset`, or `None` past the end of `bytes`.
-fn le16(bytes: &[u8], offset: usize) -> Option<u16> {
-    let end = offset.checked_add(2)?;
-    let field = bytes.get(offset..end)?;
-    Some(u16::from_le_bytes([*field.first()?, *field.get(1)?]))
-}
-
-/// Converts a le32 file offset or size to `usize`.
-fn to_usize(value: u32) -> usize {
-    // Lossless: the loader only builds for 64-bit arm64, the host tests for 32/64-bit hosts.
-    value as usize
 }
 
 /// Whether the half-open ranges `a` and `b` share a byte.
