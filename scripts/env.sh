@@ -18,3 +18,23 @@ kmake_args=(ARCH=arm64 LLVM=1 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc RUST
 	BINDGEN="$build/tools/bin/bindgen" -j"$jobs")
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The repository mirrors the kernel tree: arch-arm64/linux/ holds the new files
+# of every tree at their tree paths, KSIDE/linux/ (KSIDE: arch-arm64/6.12 or
+# arch-arm64/7.x) those of one tree, laid over it.
+mirror_paths() { # KSIDE: every tree path the two mirrors hold, sorted
+	local m
+	for m in "$top/arch-arm64/linux" "$1/linux"; do
+		(cd "$m" && find . \( -type f -o -type l \) -printf '%P\n')
+	done | LC_ALL=C sort -u
+}
+mirror_file() { # KSIDE TREE_PATH: the repository file that lands there (KSIDE's first)
+	local m
+	for m in "$1/linux" "$top/arch-arm64/linux"; do
+		if [ -L "$m/$2" ] || [ -e "$m/$2" ]; then
+			realpath -e "$m/$2"
+			return
+		fi
+	done
+	return 1
+}

@@ -34,21 +34,14 @@ case $version in
 *) die "kernel $version in $ksrc: need $ktree.y" ;;
 esac
 
-# tree path -> repository file, from the two mirrors (this tree's last: it wins).
-mirrors=("$top/arch-arm64/linux" "$kside/linux")
-declare -A file_of=()
-for mirror in "${mirrors[@]}"; do
-	while IFS= read -r path; do
-		file_of[$path]=$(realpath -e "$mirror/$path") || die "graft source missing: $mirror/$path"
-	done < <(cd "$mirror" && find . \( -type f -o -type l \) -printf '%P\n')
-done
-mapfile -t links < <(for path in "${!file_of[@]}"; do echo "$path:${file_of[$path]}"; done | LC_ALL=C sort)
+# Every tree path of the two mirrors (env.sh), linked to its repository file.
+mapfile -t paths < <(mirror_paths "$kside")
 linkstate=$ksrc/.zboot-links
 : >"$linkstate.new"
-for link in "${links[@]}"; do
-	dst=$ksrc/${link%%:*}
-	src=${link#*:}
-	echo "${link%%:*}" >>"$linkstate.new"
+for path in "${paths[@]}"; do
+	dst=$ksrc/$path
+	src=$(mirror_file "$kside" "$path") || die "graft source missing: $path (a dangling link?)"
+	echo "$path" >>"$linkstate.new"
 	[ "$(readlink "$dst" 2>/dev/null)" = "$src" ] && continue
 	mkdir -p "$(dirname "$dst")"
 	ln -sfn "$src" "$dst"

@@ -76,7 +76,7 @@ timed "6.12 payload kernel, zstd" env KTREE=6.12 "$top/scripts/build-kernel.sh" 
 install_artifact "$(built 6.12 payload-kernel-zstd arch/arm64/boot/vmlinuz.efi)" \
 	"$artifacts/vmlinuz-zstd.efi"
 "$top/scripts/sign-images.sh"
-# uki-zstd{,.signed}.efi: ukify and systemd-stub from Debian around vmlinuz-zstd.efi.
+# uki-*.efi: ukify and systemd-stub from Debian around vmlinuz-zstd{,.signed}.efi.
 "$top/scripts/make-uki.sh"
 
 # What the QEMU tests boot (tests/e2e/kernels.py): one entry per kernel tree,

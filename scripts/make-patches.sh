@@ -95,24 +95,13 @@ series() { # TREE
 	local base
 	base=$(git -C "$work" rev-parse HEAD)
 
-	# The repository mirrors the tree: a file's path is its tree path, in this
-	# tree's mirror or else the common one (scripts/graft.sh links the same).
-	local mirrors=("$kside/linux" "$top/arch-arm64/linux")
+	# The repository mirrors the tree (env.sh): a file is taken by its tree path,
+	# as scripts/graft.sh links it.
 	put() { # TREE_PATH
-		local m
-		for m in "${mirrors[@]}"; do
-			[ -e "$m/$1" ] || continue
-			mkdir -p "$work/$(dirname "$1")"
-			cp -L "$m/$1" "$work/$1"
-			return
-		done
-		die "$1: in neither ${mirrors[*]#"$top"/}"
-	}
-	mirrored() { # the tree paths both mirrors hold
-		local m
-		for m in "${mirrors[@]}"; do
-			(cd "$m" && find . \( -type f -o -type l \) -printf '%P\n')
-		done | LC_ALL=C sort -u
+		local src
+		src=$(mirror_file "$kside" "$1") || die "$1: in no mirror of the tree"
+		mkdir -p "$work/$(dirname "$1")"
+		cp "$src" "$work/$1"
 	}
 	apply() { patch -d "$work" -p1 -s --no-backup-if-mismatch <"$kside/patches/$1.patch"; }
 	commit() { # SUBJECT; body on stdin
@@ -147,13 +136,12 @@ $(cat)"
 	local lib_tests=() tree_path
 	while read -r tree_path; do
 		case $tree_path in
-		lib/*decompress_*)
-			[ "$tree_path" = lib/decompress_bounded.c ] && continue
+		lib/*decompress_bounded_* | lib/*decompress_streams.py)
 			put "$tree_path"
 			lib_tests+=("$tree_path")
 			;;
 		esac
-	done < <(mirrored)
+	done < <(mirror_paths "$kside")
 	chmod +x "$work/$(dirname "${lib_tests[0]}")/decompress_bounded_vectors.py"
 	maintainers "$work" include/linux/decompress/bounded.h lib/decompress_bounded.c "${lib_tests[@]}"
 	commit "lib: add bounded whole-buffer decompressors looked up by name" \
@@ -205,7 +193,7 @@ $(cat)"
 			tests+=("$tree_path")
 			;;
 		esac
-	done < <(mirrored)
+	done < <(mirror_paths "$kside")
 	chmod +x "$work/$d/mkvectors.py" "$work/$d/mkzboot.py"
 	maintainers "$work" "${tests[@]}"
 	commit "arm64: kexec_file: add KUnit tests for the zboot loader" \
