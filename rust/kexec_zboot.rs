@@ -21,6 +21,10 @@
 //!
 //! Safe Rust only: the kernel is reached through `kernel::kexec` and `kernel::decompress`. The
 //! parsing is in `format.rs`, which is pure and also builds on the host.
+//!
+//! With `CONFIG_KEXEC_IMAGE_UKI` this crate also holds the UKI loader (`kexec_uki.rs`, listed
+//! ahead of this one; its parser, `uki.rs`, is as pure as `format.rs`), which loads a UKI's
+//! `.linux` through the same path.
 
 use kernel::{
     alloc::{
@@ -37,11 +41,18 @@ use kernel::{
 
 pub mod format;
 
+#[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+mod kexec_uki;
+#[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+pub mod uki;
+
 #[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
 mod tests;
 
 use core::fmt;
 use format::{Arm64Image, CpuFeatures, MethodName, Refusal, RefusalKind, Zboot};
+#[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+use uki::UkiRefusal;
 
 kernel::built_in_crate!("kexec_file(zboot)");
 
@@ -63,19 +74,23 @@ impl kexec::Loader for ZbootLoader {
         load_zboot(image, file, others).map_err(|err| refuse(&err))
     }
 
-    /// The outer PE file is verified as it is, against the secondary and platform keyrings.
-    ///
-    /// The core decides what a failure means (a refusal under lockdown or `KEXEC_SIG_FORCE`,
-    /// nothing otherwise) and says little, so a failure's reason is logged here, in one line.
     fn verify_sig(check: &SignatureCheck<'_>) -> Result {
-        let verdict = kexec::verify_pe_signature(check.file());
-        match verdict {
-            Ok(()) if check.debug_enabled() => pr_info!("PE signature verified\n"),
-            Ok(()) => (),
-            Err(err) => pr_info!("PE signature not verified: {}\n", format_args!("{err:?}")),
-        }
-        verdict
+        verify_pe_file(check)
     }
+}
+
+/// Verifies the PE file as it is, against the secondary and platform keyrings.
+///
+/// The core decides what a failure means (a refusal under lockdown or `KEXEC_SIG_FORCE`,
+/// nothing otherwise) and says little, so a failure's reason is logged here, in one line.
+fn verify_pe_file(check: &SignatureCheck<'_>) -> Result {
+    let verdict = kexec::verify_pe_signature(check.file());
+    match verdict {
+        Ok(()) if check.debug_enabled() => pr_info!("PE signature verified\n"),
+        Ok(()) => (),
+        Err(err) => pr_info!("PE signature not verified: {}\n", format_args!("{err:?}")),
+    }
+    verdict
 }
 
 /// Why `load` gave up on a file: the file's own [`Refusal`], or what the running system could
@@ -104,6 +119,22 @@ enum LoadError {
     /// The kernel and its other segments could not be placed (`kexec_add_buffer()` or
     /// `load_other_segments()` failed).
     NoPlacement(Error),
+    /// The file is refused as a UKI.
+    #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+    Uki(UkiRefusal),
+    /// The initrd and command line made of a UKI's and the caller's could not be allocated.
+    #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+    UkiSegmentsNoMemory {
+        /// Bytes of initrd.
+        initrd_len: usize,
+    },
+}
+
+#[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+impl From<UkiRefusal> for LoadError {
+    fn from(refusal: UkiRefusal) -> Self {
+        LoadError::Uki(refusal)
+    }
 }
 
 impl From<Refusal> for LoadError {
@@ -126,6 +157,12 @@ impl LoadError {
             LoadError::CrashReservationTooSmall { .. } => EADDRNOTAVAIL,
             LoadError::NoMemory { .. } | LoadError::DecoderNoMemory { .. } => ENOMEM,
             LoadError::NoPlacement(err) => *err,
+            #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+            LoadError::Uki(UkiRefusal::NoLinux) => ENOEXEC,
+            #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+            LoadError::Uki(_) => EINVAL,
+            #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+            LoadError::UkiSegmentsNoMemory { .. } => ENOMEM,
         }
     }
 }
@@ -147,6 +184,13 @@ impl fmt::Display for LoadError {
             LoadError::NoPlacement(err) => write!(
                 f,
                 "cannot place the kernel and its other segments ({err:?})"
+            ),
+            #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+            LoadError::Uki(refusal) => write!(f, "UKI refused: {refusal}"),
+            #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+            LoadError::UkiSegmentsNoMemory { initrd_len } => write!(
+                f,
+                "UKI: cannot allocate its initrd of {initrd_len} bytes and its command line"
             ),
         }
     }

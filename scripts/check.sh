@@ -22,11 +22,10 @@ if [ ${#trees[@]} -eq 0 ]; then
 for k in json.load(open(sys.argv[1])): print(k["name"])' "$artifacts/kernels.json")
 fi
 
-# Our files as a kernel tree holds them.
-ours_rust=(rust/kernel/kexec.rs rust/kernel/kexec/arm64.rs rust/kernel/cpufeature.rs
-	rust/kernel/built_in.rs rust/kernel/decompress.rs
-	arch/arm64/kernel/kexec_zboot/kexec_zboot.rs arch/arm64/kernel/kexec_zboot/format.rs
-	arch/arm64/kernel/kexec_zboot/tests.rs)
+# Our files as a kernel tree holds them (the loader's: every .rs file of
+# arch/arm64/kernel/kexec_zboot/, added per tree below).
+ours_rust_kernel=(rust/kernel/kexec.rs rust/kernel/kexec/arm64.rs rust/kernel/cpufeature.rs
+	rust/kernel/built_in.rs rust/kernel/decompress.rs)
 ours_c=(lib/decompress_bounded.c include/linux/decompress/bounded.h rust/helpers/cpufeature.c)
 ours_re='rust/kernel/(kexec|decompress|cpufeature|built_in)|kexec_zboot/'
 
@@ -46,6 +45,9 @@ for tree in "${trees[@]}"; do
 	rm -f "$build/logs/.tree"
 	obj=$tobj/test-kernel
 	[ -f "$obj/.config" ] || die "$tree: no test kernel in $obj: run make kernel"
+	ours_rust=("${ours_rust_kernel[@]}")
+	while IFS= read -r f; do ours_rust+=("$f"); done < <(cd "$tsrc" &&
+		find arch/arm64/kernel/kexec_zboot -name '*.rs' | sort)
 
 	say "$tree: clippy (CLIPPY=1) on the kernel crate and the loader"
 	log=$build/logs/clippy-$tree.log

@@ -7,7 +7,8 @@
 #   build/guest/systemd-root.txt   their list: guest path, size, package version
 #   build/guest/systemd.cpio       them as a newc cpio
 #   build/guest/initramfs-systemd.cpio
-#                                  build/guest/initramfs.cpio + systemd.cpio,
+#                                  build/guest/initramfs.cpio + systemd.cpio
+#                                  + uki-stage2.cpio (make-guest.sh),
 #                                  concatenated (the kernel unpacks every archive
 #                                  of an initramfs), so other boots stay small
 #
@@ -26,6 +27,7 @@ gen=$build/obj/test-kernel/usr/gen_init_cpio
 base=$g/initramfs.cpio
 [ -x "$gen" ] || die "$gen missing: build the test kernel first"
 [ -s "$base" ] || die "$base missing: run scripts/make-guest.sh"
+[ -s "$g/uki-stage2.cpio" ] || die "$g/uki-stage2.cpio missing: run scripts/make-guest.sh"
 mkdir -p "$downloads"
 # llvm-19 is always installed (scripts/setup-deps.sh); binutils may not be.
 readelf=$(command -v llvm-readelf || command -v readelf) || die "no readelf"
@@ -60,7 +62,7 @@ libc_version=$(dpkg-deb -f "${debs[2]}" Version)
 stamp="systemd $sd_version libc6 $libc_version"
 if [ -s "$g/systemd.cpio" ] && [ "$(cat "$g/systemd.stamp" 2>/dev/null)" = "$stamp" ] &&
 	[ "$g/systemd.cpio" -nt "$0" ] && [ -s "$g/systemd-root.txt" ]; then
-	cat "$base" "$g/systemd.cpio" >"$g/initramfs-systemd.cpio.tmp"
+	cat "$base" "$g/systemd.cpio" "$g/uki-stage2.cpio" >"$g/initramfs-systemd.cpio.tmp"
 	mv "$g/initramfs-systemd.cpio.tmp" "$g/initramfs-systemd.cpio"
 	say "systemd initramfs: $(du -h "$g/initramfs-systemd.cpio" | cut -f1)" \
 		"(systemd $sd_version, glibc $libc_version: up to date)"
@@ -148,7 +150,7 @@ spec=$g/systemd.cpio.spec
 } | awk '!($1 == "dir" && seen[$2]++)' >"$spec"
 "$gen" "$spec" >"$g/systemd.cpio.tmp"
 mv "$g/systemd.cpio.tmp" "$g/systemd.cpio"
-cat "$base" "$g/systemd.cpio" >"$g/initramfs-systemd.cpio.tmp"
+cat "$base" "$g/systemd.cpio" "$g/uki-stage2.cpio" >"$g/initramfs-systemd.cpio.tmp"
 mv "$g/initramfs-systemd.cpio.tmp" "$g/initramfs-systemd.cpio"
 echo "$stamp" >"$g/systemd.stamp"
 sed 's/^/    /' "$g/systemd-root.txt"

@@ -45,6 +45,8 @@ images=(
 	/images/uki-zstd.efi="$artifacts/uki-zstd.efi"
 	/images/uki-zstd.signed.efi="$artifacts/uki-zstd.signed.efi"
 	/images/uki-zstd-inner-signed.signed.efi="$artifacts/uki-zstd-inner-signed.signed.efi"
+	/images/uki-zstd.wrongkey.efi="$artifacts/uki-zstd.wrongkey.efi"
+	/images/uki-zstd.tamper="$artifacts/uki-zstd.tamper"
 	/sig/stripped.efi="$g/sig/stripped.efi"
 	/sig/payload-flipped.efi="$g/sig/payload-flipped.efi"
 	/sig/header-flipped.efi="$g/sig/header-flipped.efi"
@@ -129,4 +131,11 @@ done < <(python3 -c 'import json, sys
 for k in json.load(open(sys.argv[1])): print(k["zboot"])' "$artifacts/kernels.json")
 "$top/scripts/mkinitramfs.sh" "$g/initramfs.cpio" "${images[@]}" "${corpus[@]}"
 say "guest initramfs: $(du -h "$g/initramfs.cpio" | cut -f1)"
+# A signed UKI whose .initrd is the second kernel's initramfs, for systemctl
+# kexec on a type #2 entry (which passes no initrd): in an archive of its own
+# that only initramfs-systemd.cpio carries.
+"$top/scripts/make-uki.sh" --stage2 "$g/stage2.cpio" "$g/uki-stage2.signed.efi"
+printf 'dir /images 0755 0 0\nfile /images/uki-stage2.signed.efi %s 0644 0 0\n' \
+	"$g/uki-stage2.signed.efi" >"$g/uki-stage2.cpio.spec"
+"$build/obj/test-kernel/usr/gen_init_cpio" "$g/uki-stage2.cpio.spec" >"$g/uki-stage2.cpio"
 "$top/scripts/make-guest-systemd.sh"

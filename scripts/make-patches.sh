@@ -47,6 +47,43 @@ open(path, "w").write(text)
 PY
 }
 
+# The files of the loader's patches before the UKI loader's (patch 7): FILE
+# without what CONFIG_KEXEC_IMAGE_UKI adds. KIND: rust (each
+# #[cfg(CONFIG_KEXEC_IMAGE_UKI)] item with its doc comment, and the crate
+# doc's paragraph on the UKI loader) or kconfig (the option).
+without_uki() { # KIND FILE
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+kind, path = sys.argv[1:3]
+text = open(path).read()
+if kind == "rust":
+    text = re.sub(r"\n//!\n//! With `CONFIG_KEXEC_IMAGE_UKI`.*?(?=\n(?!//!))", "", text, flags=re.S)
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        if lines[i].strip() != "#[cfg(CONFIG_KEXEC_IMAGE_UKI)]":
+            out.append(lines[i])
+            i += 1
+            continue
+        while out and out[-1].strip().startswith("///"):
+            out.pop()
+        i += 1
+        depth = 0
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+            if depth <= 0 and line.rstrip().endswith((",", ";", "}")):
+                break
+        if out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
+            i += 1
+    text = "\n".join(out)
+    assert "KEXEC_IMAGE_UKI" not in text and "Uki" not in text, path
+elif kind == "kconfig":
+    text = re.sub(r"\nconfig KEXEC_IMAGE_UKI\n(?:(?:\t.*)?\n)*", "\n", text).rstrip("\n") + "\n"
+open(path, "w").write(text)
+PY
+}
+
 maintainers() { # WORK F...: the series' MAINTAINERS entry, with these files
 	python3 - "$@" <<'PY'
 import sys
@@ -168,10 +205,12 @@ $(cat)"
 	apply arm64
 	put $d/Kconfig
 	without_tests kconfig "$work/$d/Kconfig"
+	without_uki kconfig "$work/$d/Kconfig"
 	put $d/Kbuild
 	without_tests kbuild "$work/$d/Kbuild"
 	put $d/kexec_zboot.rs
 	without_tests rust "$work/$d/kexec_zboot.rs"
+	without_uki rust "$work/$d/kexec_zboot.rs"
 	put $d/format.rs
 	maintainers "$work" $d/Kbuild $d/Kconfig $d/format.rs $d/kexec_zboot.rs
 	commit "arm64: kexec_file: add a Rust loader for EFI zboot images" \
@@ -183,8 +222,10 @@ $(cat)"
 
 	# 6. The KUnit suites.
 	put $d/Kconfig
+	without_uki kconfig "$work/$d/Kconfig"
 	put $d/Kbuild
 	put $d/kexec_zboot.rs
+	without_uki rust "$work/$d/kexec_zboot.rs"
 	local tests=()
 	while read -r tree_path; do
 		case $tree_path in
@@ -198,6 +239,16 @@ $(cat)"
 	maintainers "$work" "${tests[@]}"
 	commit "arm64: kexec_file: add KUnit tests for the zboot loader" \
 		<"$top/arch-arm64/commits/tests-$(basename "$kside").txt"
+
+	# 7. arm64: the UKI loader, on the zboot loader's path.
+	apply uki
+	put $d/Kconfig
+	put $d/kexec_zboot.rs
+	put $d/kexec_uki.rs
+	put $d/uki.rs
+	maintainers "$work" $d/kexec_uki.rs $d/uki.rs
+	commit "arm64: kexec_file: add a Rust loader for Unified Kernel Images" \
+		<"$top/arch-arm64/commits/uki.txt"
 
 	git -C "$work" format-patch -q --cover-letter -o "$out" "$base"
 	cover "$tree" "$out"/0000-cover-letter.patch "$base" "$work"

@@ -14,9 +14,19 @@
 #                         the same around vmlinuz-zstd.signed.efi (an inner
 #                         kernel signed on its own, as ukify signs it with
 #                         --sign-kernel), signed with the trusted test key
+#   uki-zstd.wrongkey.efi uki-zstd.efi signed with a key the kernel does not trust
+#   uki-zstd.tamper       where to change a byte of uki-zstd.signed.efi under
+#                         its signature: "WHERE OFFSET BYTE" lines for .linux,
+#                         .initrd, .cmdline and the section table
+#                         (scripts/tamper-pe.py)
 #   uki.initrd            a small newc cpio (one file, /uki-initrd)
 #   uki.cmdline           the command line ukify was given
 #   uki.versions          the systemd-ukify and systemd-boot-efi versions
+#
+#   make-uki.sh --stage2 CPIO OUT   (scripts/make-guest.sh, once CPIO exists)
+# makes OUT instead: the signed UKI with .initrd = CPIO (the second kernel's
+# initramfs, build/guest/stage2.cpio) followed by uki.initrd, for clients that
+# pass no initrd of their own (systemctl kexec on a type #2 entry).
 #
 # .debs already in build/downloads are reused (offline re-runs); UKI_REFRESH=1
 # looks for newer ones. Run by scripts/make-kernel.sh after the zboot images.
@@ -24,6 +34,15 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 . "$top/scripts/apt-newer.sh"
 
+stage2=
+case ${1:-} in
+--stage2)
+	[ $# -eq 3 ] || die "usage: $0 [--stage2 CPIO OUT]"
+	stage2=$2 stage2_out=$3
+	;;
+'') ;;
+*) die "usage: $0 [--stage2 CPIO OUT]" ;;
+esac
 downloads=$build/downloads
 keys=$build/keys
 mkdir -p "$downloads" "$artifacts"
@@ -61,33 +80,48 @@ stub=$tools/usr/lib/systemd/boot/efi/linuxaa64.efi.stub
 # The initrd and command line the UKI's signer chooses: distinct from
 # anything a caller passes in the tests, so the second kernel can tell them apart.
 work=$build/uki
+[ -z "$stage2" ] || work=$build/uki/stage2
 rm -rf "$work" && mkdir -p "$work/root"
 echo "zboot-kexec-rs UKI initrd" >"$work/root/uki-initrd"
 touch -d @0 "$work/root/uki-initrd" "$work/root"
 (cd "$work/root" && printf 'uki-initrd\n' | cpio --quiet -o -H newc --reproducible -R 0:0) \
 	>"$work/uki.initrd"
-printf 'zbt.uki=uki-zstd.efi zbt.from=uki-cmdline' >"$work/uki.cmdline"
+printf 'console=ttyAMA0 panic=-1 zbt.stage=2 zbt.from=uki-cmdline' >"$work/uki.cmdline"
 printf 'ID=zboot-kexec-rs\nNAME="zboot-kexec-rs test UKI"\n' >"$work/os-release"
 release=$(cat "$build/obj/payload-kernel-zstd/include/config/kernel.release" 2>/dev/null || echo unknown)
 
-# ukify LINUX OUTPUT: a UKI of LINUX with this initrd, cmdline and os-release.
+# ukify LINUX OUTPUT [INITRD]: a UKI of LINUX with this initrd (uki.initrd by
+# default), cmdline and os-release.
 ukify_build() {
 	say "ukify: $(basename "$2") (.linux $(basename "$1"), uname $release; $versions)"
 	/usr/bin/python3 "$ukify" build --efi-arch aa64 --stub "$stub" \
-		--linux "$1" --initrd "$work/uki.initrd" --cmdline "@$work/uki.cmdline" \
+		--linux "$1" --initrd "${3:-$work/uki.initrd}" --cmdline "@$work/uki.cmdline" \
 		--os-release "@$work/os-release" --uname "$release" \
 		--output "$2" >"$work/ukify.log" 2>&1 || { cat "$work/ukify.log"; die "ukify failed"; }
 }
-sign_trusted() { # IN OUT
-	sbsign --key "$keys/trusted.key" --cert "$keys/trusted.crt" --output "$2" "$1" 2>&1 |
+sign_with() { # KEY IN OUT
+	sbsign --key "$keys/$1.key" --cert "$keys/$1.crt" --output "$3" "$2" 2>&1 |
 		grep -v '^Signing Unsigned' || true
-	sbverify --cert "$keys/trusted.crt" "$2" >/dev/null || die "sbverify does not accept $2"
+	sbverify --cert "$keys/$1.crt" "$3" >/dev/null || die "sbverify does not accept $3"
 }
+if [ -n "$stage2" ]; then
+	cat "$stage2" "$work/uki.initrd" >"$work/stage2.initrd"
+	ukify_build "$payload" "$work/uki-stage2.efi" "$work/stage2.initrd"
+	sign_with trusted "$work/uki-stage2.efi" "$stage2_out"
+	exit 0
+fi
 ukify_build "$payload" "$work/uki-zstd.efi"
-sign_trusted "$work/uki-zstd.efi" "$work/uki-zstd.signed.efi"
+sign_with trusted "$work/uki-zstd.efi" "$work/uki-zstd.signed.efi"
+sign_with untrusted "$work/uki-zstd.efi" "$work/uki-zstd.wrongkey.efi"
 ukify_build "$artifacts/vmlinuz-zstd.signed.efi" "$work/uki-zstd-inner-signed.efi"
-sign_trusted "$work/uki-zstd-inner-signed.efi" "$work/uki-zstd-inner-signed.signed.efi"
-for f in uki-zstd.efi uki-zstd.signed.efi uki-zstd-inner-signed.signed.efi uki.initrd uki.cmdline; do
+sign_with trusted "$work/uki-zstd-inner-signed.efi" "$work/uki-zstd-inner-signed.signed.efi"
+# Where to change one byte of the signed UKI under its signature: in a section
+# the loader uses, or in the section table (the guest makes the copies).
+for where in .linux .initrd .cmdline table; do
+	python3 "$top/scripts/tamper-pe.py" "$work/uki-zstd.signed.efi" - "$where"
+done >"$work/uki-zstd.tamper"
+for f in uki-zstd.efi uki-zstd.signed.efi uki-zstd.wrongkey.efi uki-zstd-inner-signed.signed.efi \
+	uki-zstd.tamper uki.initrd uki.cmdline; do
 	cmp -s "$work/$f" "$artifacts/$f" || cp "$work/$f" "$artifacts/$f"
 done
 echo "$versions" >"$artifacts/uki.versions"

@@ -8,16 +8,32 @@ DECOMPRESS_FUZZ_SECONDS=${DECOMPRESS_FUZZ_SECONDS:-60}
 
 summary=()
 failed=0
+logs=$build/logs/test
+rm -rf "$logs"
+mkdir -p "$logs"
+# Runs one suite, its output also kept in build/logs/test/N.log. A failed
+# suite's summary line is followed by its last lines that say why (error:,
+# FAIL, ERROR, runtime error, contract broken), so that the end of the
+# output, all a CI report may show, names the reason.
 suite() {
 	local name=$1; shift
-	local start=$SECONDS
+	local start=$SECONDS status=0
+	local log=$logs/$((${#summary[@]} + 1)).log
 	say "test suite: $name"
-	if "$@"; then
-		summary+=("PASS  $(printf '%5ds' $((SECONDS - start)))  $name")
-	else
-		summary+=("FAIL  $(printf '%5ds' $((SECONDS - start)))  $name")
-		failed=1
+	"$@" 2>&1 | tee "$log" || status=$?
+	local took
+	took=$(printf '%5ds' $((SECONDS - start)))
+	if [ "$status" -eq 0 ]; then
+		summary+=("PASS  $took  $name")
+		return
 	fi
+	summary+=("FAIL  $took  $name (exit $status; log: ${log#"$top"/})")
+	failed=1
+	local why
+	while IFS= read -r why; do
+		summary+=("          ${why:0:200}")
+	done < <(grep -E '^error: |FAIL|ERROR|runtime error:|contract broken|No such file' "$log" |
+		tail -n 4)
 }
 
 suite "style: kernel clippy, rustfmt, checkpatch" "$top/scripts/check.sh"

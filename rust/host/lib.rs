@@ -13,6 +13,7 @@ mod format;
 
 pub use format::*;
 
-/// The UKI section parser (`rust/uki.rs`), not yet part of the kernel build.
+/// The UKI section parser (`rust/uki.rs`), in the kernel a module of the loader beside
+/// `format` (with `CONFIG_KEXEC_IMAGE_UKI`).
 #[path = "../uki.rs"]
 pub mod uki;

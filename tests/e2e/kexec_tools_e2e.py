@@ -149,9 +149,9 @@ def bookworm_scenario():
 
 
 def uki_today_scenario(locked):
-    """A signed UKI (ukify's, around the unsigned payload zboot) with today's clients, before
-    the kernel has a UKI loader (issue 19): the kernel takes no UKI (EINVAL); both 2.0.32
-    builds cut .linux and .initrd out in user space and lose the UKI's signature, so under
+    """A signed UKI (ukify's, around the unsigned payload zboot) with today's clients: the
+    kernel's UKI loader takes it through the raw syscall (uki_scenario has the details); both
+    2.0.32 builds cut .linux and .initrd out in user space and lose the UKI's signature, so under
     lockdown nothing loads; without lockdown the released one hands over the decompressed
     Image, ours the inner zboot as it is (unsigned: the loader's ENODATA line). A UKI whose
     inner zboot is signed on its own: the released kexec-uki.c appends the section's padding
@@ -163,7 +163,7 @@ def uki_today_scenario(locked):
     return Scenario(
         name, cmdline,
         [LOCKDOWN if locked else r"ZBT: lockdown: \[none\] integrity confidentiality",
-         r"zbt: PASS /images/uki-zstd\.signed\.efi: got -22 \(EINVAL\)",
+         r"zbt: PASS /images/uki-zstd\.signed\.efi: got 0",
          kt("unpatched -s -l signed uki", status, loaded, "unwrapped in user space", 0, error),
          r"kexec_file\(zboot\): PE signature not verified: ENODATA",
          kt("patched -s -l signed uki", status, loaded, "as it is", r"[1-9]\d*", error),
@@ -178,13 +178,64 @@ def uki_today_scenario(locked):
          kt("patched -s -l inner-signed uki", 0, 1, "as it is", r"[1-9]\d*"),
          r"ZBT: uki-today done"],
         description=("lockdown: " if locked else "no lockdown: ") +
-        "a signed UKI today: the kernel says EINVAL, 2.0.32 (both) unwraps it in user space" +
+        "a signed UKI: the kernel takes it, 2.0.32 (both) unwraps it in user space" +
         (", EPERM" if locked else ", loads"))
+
+
+def uki_loaded(cmdline_from):
+    """The UKI loader's debug line for a load of uki-zstd*.efi with stage2.cpio."""
+    return (r"kexec_file\(zboot\): UKI: \.linux \(zboot, \d+ bytes\), initrd 512 \+ \d+ bytes, "
+            rf"command line from {cmdline_from}, 0 profiles")
+
+
+def uki_scenario(locked):
+    """The kernel's UKI loader, through the raw syscall with a command line and an initrd of
+    the caller's (tests/guest/scenarios/uki.sh): without lockdown an unsigned UKI loads and
+    the caller's command line wins; under lockdown the unsigned, wrong-key and tampered
+    (a byte in .linux, .initrd, .cmdline, the section table) UKIs get EPERM and the signed
+    one's .cmdline wins. The signed UKI is kexec'd: the second kernel shows the winning
+    command line and the UKI's initrd next to the caller's."""
+    name = "uki-lockdown" if locked else "uki"
+    cmdline = "zbt.test=uki" + (" lockdown=integrity" if locked else "")
+    caller = r"the caller"
+    refused = r"-1 \(EPERM\)" if locked else r"0 \(ok\)"
+    return Scenario(
+        name, cmdline,
+        [LOCKDOWN if locked else r"ZBT: lockdown: \[none\] integrity confidentiality",
+         r"kexec_file\(zboot\): PE signature not verified: ENODATA",
+         r"zbt: PASS /images/uki-zstd\.efi: got " + refused,
+         r"kexec_file\(zboot\): PE signature not verified: ENOKEY",
+         r"zbt: PASS /images/uki-zstd\.wrongkey\.efi: got " + refused,
+         *[line for where in (".linux", ".initrd", ".cmdline", "table") for line in (
+             rf"ZBT: tampered {re.escape(where)}: byte 0x[0-9a-f]+ = [0-9a-f]{{2}}",
+             r"kexec_file\(zboot\): PE signature not verified: EKEYREJECTED",
+             rf"zbt: PASS /tmp/tampered-{re.escape(where)}\.efi: got " +
+             (refused if locked or where != ".linux" else
+              r"-(?:74 \(EBADMSG\)|27 \(EFBIG\))"))],
+         r"kexec_file\(zboot\): PE signature verified",
+         uki_loaded(r"\.cmdline"),
+         r"zbt: PASS /images/uki-zstd\.signed\.efi: got 0 \(ok\)",
+         uki_loaded(r"\.cmdline" if locked else caller),
+         r"zbt: PASS /images/uki-zstd-inner-signed\.signed\.efi: got 0 \(ok\)",
+         *([r"kexec_file\(zboot\): UKI: signatures are enforced: its \.cmdline is used, "
+            r"the caller's is ignored"] if locked else []),
+         uki_loaded(r"\.cmdline" if locked else caller),
+         r"zbt: load /images/uki-zstd\.signed\.efi: ok",
+         r"ZBT: kexec into uki-zstd\.signed\.efi",
+         r"Starting new kernel",
+         *second_kernel("uki-cmdline" if locked else "uki-caller"),
+         r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"],
+        description=("lockdown: the signed UKI loads, its .cmdline wins; unsigned, wrong-key, "
+                     "tampered EPERM"
+                     if locked else
+                     "no lockdown: UKIs load as they are, the caller's command line wins") +
+        "; kexec: the UKI's initrd and the caller's")
 
 
 def kexec_tools_scenarios(kernel):
     return [lockdown_scenario(), kdump_scenario(), fallback_scenario(),
-            bookworm_scenario(), uki_today_scenario(False), uki_today_scenario(True)]
+            bookworm_scenario(), uki_today_scenario(False), uki_today_scenario(True),
+            uki_scenario(False), uki_scenario(True)]
 
 
 GROUPS = {"kexec-tools": kexec_tools_scenarios}

@@ -116,6 +116,54 @@ def systemd_scenarios(kernel):
     ]
 
 
+# systemctl kexec on a type #2 entry (tests/guest/scenarios/systemd-uki.sh): the UKI
+# itself goes to kexec_file_load(2), with its .cmdline and no initrd.
+UKI_OPTIONS = "console=ttyAMA0 panic=-1 zbt.stage=2 zbt.from=uki-cmdline"
+UKI_CHOSE = r'ZBT: systemctl: Found default boot loader entry in file "/efi/EFI/Linux/zbt\.efi"'
+UKI_LOADS = (r'ZBT: systemctl: Calling kexec_file_load\(\) kernel="/efi/EFI/Linux/zbt\.efi" '
+             rf'cmdline="{re.escape(UKI_OPTIONS)}"$')
+
+
+def systemd_uki_scenarios():
+    signed = "uki-stage2.signed.efi"
+    unsigned = "uki-zstd.efi"
+    return [
+        Scenario(
+            "systemd-uki-signed",
+            f"lockdown=integrity zbt.test=systemd-uki zbt.image={signed} zbt.want=loaded",
+            [LOCKED, VERSIONS[0],
+             rf"ZBT: entry: type #2 /efi/EFI/Linux/zbt\.efi \({re.escape(signed)}\)",
+             UKI_CHOSE, UKI_LOADS, NO_PID1,
+             r"ZBT: systemctl kexec exit status 1 kexec_loaded=1",
+             rf"ZBT: systemctl loaded {re.escape(signed)}; reboot\(LINUX_REBOOT_CMD_KEXEC\)",
+             r"Starting new kernel",
+             rf"Linux version {SECOND_KERNEL}",
+             rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
+             rf"ZBT: second kernel command line: {re.escape(UKI_OPTIONS)}$",
+             r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"],
+            forbid=[*USERSPACE_FALLBACK, r"kexec_file\(zboot\): "],
+            initrd=INITRD,
+            description="lockdown=integrity: systemctl kexec hands a signed UKI (type #2 "
+                        "entry) to the kernel as it is; it loads with its .initrd and "
+                        ".cmdline; kexec"),
+        Scenario(
+            "systemd-uki-unsigned-locked",
+            f"lockdown=integrity zbt.test=systemd-uki zbt.image={unsigned} zbt.want=refused",
+            [LOCKED, VERSIONS[0],
+             r"kexec_file\(zboot\): PE signature not verified: ENODATA",
+             UKI_CHOSE,
+             r'ZBT: systemctl: Calling kexec_file_load\(\) kernel="/efi/EFI/Linux/zbt\.efi"',
+             r"ZBT: systemctl: kexec_file_load\(\) failed, falling back to /usr/sbin/kexec "
+             r"binary: Operation not permitted",
+             r"ZBT: systemctl kexec exit status 1 kexec_loaded=0",
+             rf"ZBT: systemctl kexec of {re.escape(unsigned)} refused"],
+            forbid=[r"Starting new kernel", USERSPACE_FALLBACK[0]],
+            initrd=INITRD,
+            description="lockdown=integrity: an unsigned UKI type #2 entry is refused (EPERM), "
+                        "no user-space unwrap"),
+    ]
+
+
 def report(results):
     """The systemd and glibc the guest ran, and systemctl's own words."""
     ours = [r for r in results if r.scenario.name.startswith("systemd-")]
@@ -138,4 +186,8 @@ def report(results):
                 print(f"    {line}")
 
 
-GROUPS = {"systemd": systemd_scenarios}
+def systemd_group(kernel):
+    return systemd_scenarios(kernel) + systemd_uki_scenarios()
+
+
+GROUPS = {"systemd": systemd_group}

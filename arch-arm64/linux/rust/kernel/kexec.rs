@@ -59,8 +59,10 @@ pub mod arm64;
 pub trait Loader {
     /// Tells whether `file` is in this loader's format.
     ///
-    /// Returns [`ENOEXEC`] for a file of another format, so that the next loader of
-    /// `kexec_file_loaders[]` gets to probe it; any other error refuses the file.
+    /// Returns [`ENOEXEC`] for a file of another format. Whatever the error, the core goes on
+    /// with the next loader of `kexec_file_loaders[]`, and the caller sees the last loader's
+    /// error: a file in this loader's format that is unusable is best accepted here and refused
+    /// by [`Loader::load`], whose error reaches the caller.
     fn probe(file: &[u8]) -> Result;
 
     /// Turns `file`, which [`Loader::probe`] accepted and whose signature the core has checked
@@ -78,17 +80,20 @@ pub trait Loader {
 }
 
 /// Declares the `struct kexec_file_ops` of the loader `$loader`, exported to C as `$name` for
-/// the architecture's `kexec_file_loaders[]`, at the root of the loader's crate.
+/// the architecture's `kexec_file_loaders[]`.
 ///
 /// A loader is built into the kernel, not a module: its crate declares itself with
 /// [`built_in_crate!`](crate::built_in_crate).
 #[macro_export]
 macro_rules! kexec_file_ops {
     ($loader:ty, $name:literal) => {
-        /// The loader's `struct kexec_file_ops`, as `kexec_file_loaders[]` lists it.
-        #[export_name = $name]
-        pub static KEXEC_FILE_OPS: $crate::kexec::FileOps =
-            $crate::kexec::create_file_ops::<$loader>();
+        // In a block of its own, so that one crate may declare several loaders.
+        const _: () = {
+            /// The loader's `struct kexec_file_ops`, as `kexec_file_loaders[]` lists it.
+            #[export_name = $name]
+            static KEXEC_FILE_OPS: $crate::kexec::FileOps =
+                $crate::kexec::create_file_ops::<$loader>();
+        };
     };
 }
 
@@ -179,12 +184,13 @@ impl<T: Loader> Adapter<T> {
             buffers: &mut buffers,
             _p: PhantomData,
         };
-        // INVARIANT: the core's buffers for this image, by the function's safety requirements.
+        // INVARIANT: the core's buffers for this image, by the function's safety requirements;
+        // `kexec_file_load(2)` has checked that a command line ends with a NUL.
         let others = OtherSegments {
             initrd,
             initrd_len,
             cmdline,
-            _cmdline_len: cmdline_len,
+            cmdline_len,
             _p: PhantomData,
         };
         match T::load(&mut kimage, file, &others) {
@@ -214,7 +220,7 @@ unsafe extern "C" fn cleanup_callback(data: *mut c_void) -> c_int {
     0
 }
 
-/// The file a callback was given, as a slice.
+/// A buffer C gave, the file a callback was given for instance, as a slice.
 ///
 /// # Safety
 ///
@@ -228,32 +234,46 @@ unsafe fn file_slice<'a>(buf: *const c_char, len: c_ulong) -> &'a [u8] {
     unsafe { slice::from_raw_parts(buf.cast::<u8>(), len) }
 }
 
-/// The initrd and command line passed to `kexec_file_load(2)` with the kernel.
+/// The initrd and command line that go with the kernel.
 ///
-/// The architecture places them next to the kernel (arm64: `Kimage::add_arm64_kernel()`); the
-/// loader only learns their sizes.
+/// `load` is given those passed to `kexec_file_load(2)`; a loader whose file carries its own
+/// makes others with [`Kimage::own_other_segments`]. The architecture places them next to the
+/// kernel (arm64: `Kimage::add_arm64_kernel()`).
 ///
 /// # Invariants
 ///
-/// `initrd` is null or the core's copy of the initrd, `initrd_len` bytes; `cmdline` is null or
-/// the core's copy of the command line; both belong to the kimage being loaded and stay valid
-/// for `'a`.
+/// `initrd` is null or points to `initrd_len` readable bytes; `cmdline` is null or points to
+/// `cmdline_len` readable bytes, the last of them a NUL. Both are either the core's copies for
+/// the kimage being loaded or buffers that kimage's loader data owns, and stay valid and
+/// unchanged until the core has called `cleanup` for the load that sees them, which outlives
+/// `'a`.
 pub struct OtherSegments<'a> {
     initrd: *mut c_char,
     initrd_len: c_ulong,
     cmdline: *mut c_char,
-    _cmdline_len: c_ulong,
+    cmdline_len: c_ulong,
     _p: PhantomData<&'a [u8]>,
 }
 
-impl OtherSegments<'_> {
+impl<'a> OtherSegments<'a> {
     /// Length of the initrd, 0 if there is none.
     pub fn initrd_len(&self) -> usize {
-        if self.initrd.is_null() {
-            0
-        } else {
-            self.initrd_len
-        }
+        self.initrd().len()
+    }
+
+    /// The initrd, empty if there is none.
+    pub fn initrd(&self) -> &'a [u8] {
+        // SAFETY: by the type invariant, `initrd` is null or `initrd_len` readable bytes that
+        // stay unchanged for `'a`.
+        unsafe { file_slice(self.initrd, self.initrd_len) }
+    }
+
+    /// The command line without its terminating NUL, empty if there is none.
+    pub fn cmdline(&self) -> &'a [u8] {
+        // SAFETY: by the type invariant, `cmdline` is null or `cmdline_len` readable bytes that
+        // stay unchanged for `'a`.
+        let with_nul = unsafe { file_slice(self.cmdline, self.cmdline_len) };
+        with_nul.strip_suffix(&[0]).unwrap_or(with_nul)
     }
 }
 
@@ -304,7 +324,7 @@ pub struct Kimage<'a> {
     _p: PhantomData<&'a mut bindings::kimage>,
 }
 
-impl Kimage<'_> {
+impl<'a> Kimage<'a> {
     /// Whether this is a crash kernel (`KEXEC_FILE_ON_CRASH`), to be loaded into the
     /// `crashkernel=` reservation.
     pub fn is_crash(&self) -> bool {
@@ -337,6 +357,56 @@ impl Kimage<'_> {
             }
         }
         0
+    }
+
+    /// Makes the initrd and command line to place with the kernel out of buffers the loader made,
+    /// e.g. out of sections of its file, instead of those `kexec_file_load(2)` passed.
+    ///
+    /// Both are kept until `cleanup`, like the kernel; an empty one counts as none. `cmdline` is
+    /// given without a NUL, which is added here. Fails with [`ENOMEM`].
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// // A loader whose file carries an initrd: its own first, the caller's after it.
+    /// let mut initrd = VVec::with_capacity(own.len() + others.initrd_len(), GFP_KERNEL)?;
+    /// initrd.extend_from_slice(own, GFP_KERNEL)?;
+    /// initrd.extend_from_slice(others.initrd(), GFP_KERNEL)?;
+    /// let mine = image.own_other_segments(initrd, others.cmdline())?;
+    /// image.add_arm64_kernel(kernel, layout, &mine)?;
+    /// ```
+    pub fn own_other_segments(
+        &mut self,
+        initrd: VVec<u8>,
+        cmdline: &[u8],
+    ) -> Result<OtherSegments<'a>> {
+        let (initrd, initrd_len) = self.keep_unless_empty(initrd)?;
+        let (cmdline, cmdline_len) = if cmdline.is_empty() {
+            (core::ptr::null(), 0)
+        } else {
+            let mut with_nul = VVec::with_capacity(cmdline.len() + 1, GFP_KERNEL)?;
+            with_nul.extend_from_slice(cmdline, GFP_KERNEL)?;
+            with_nul.push(0, GFP_KERNEL)?;
+            self.keep(with_nul)?
+        };
+        // INVARIANT: both are null or buffers that `self.buffers`, the loader data of this load,
+        // owns until `cleanup` and that nothing changes; the command line ends with the NUL
+        // pushed above.
+        Ok(OtherSegments {
+            initrd: initrd.cast_mut().cast(),
+            initrd_len,
+            cmdline: cmdline.cast_mut().cast(),
+            cmdline_len,
+            _p: PhantomData,
+        })
+    }
+
+    /// [`Kimage::keep`], but an empty buffer is dropped and given as null.
+    fn keep_unless_empty(&mut self, buffer: VVec<u8>) -> Result<(*const u8, usize)> {
+        if buffer.is_empty() {
+            return Ok((core::ptr::null(), 0));
+        }
+        self.keep(buffer)
     }
 
     /// Takes ownership of `buffer` until `cleanup`; returns where it is and its length.
@@ -375,6 +445,29 @@ pub fn verify_pe_signature(file: &[u8]) -> Result {
         let _ = file;
         Err(EKEYREJECTED)
     }
+}
+
+/// Whether a kernel whose signature does not verify is refused: with `CONFIG_KEXEC_SIG_FORCE`,
+/// or while kexec is locked down (`LOCKDOWN_KEXEC`, e.g. `lockdown=integrity` or UEFI Secure
+/// Boot).
+///
+/// A loader asks this to decide how far to trust what the caller passed next to a signed file.
+/// When kexec is locked down, the lockdown LSM logs a (rate-limited) line saying so for each
+/// question: ask only when the answer matters.
+pub fn signatures_enforced() -> bool {
+    cfg!(CONFIG_KEXEC_SIG_FORCE) || kexec_locked_down()
+}
+
+#[cfg(CONFIG_SECURITY)]
+fn kexec_locked_down() -> bool {
+    // SAFETY: `security_locked_down()` may be called from any process context; it only reads the
+    // LSMs' state.
+    unsafe { bindings::security_locked_down(bindings::lockdown_reason_LOCKDOWN_KEXEC) != 0 }
+}
+
+#[cfg(not(CONFIG_SECURITY))]
+fn kexec_locked_down() -> bool {
+    false
 }
 
 /// Bytes of RAM the kernel manages (`si_meminfo()`), to size buffers against.

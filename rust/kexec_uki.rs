@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! kexec_file loader for arm64 Unified Kernel Images (UKIs).
+//!
+//! A UKI (systemd-stub PE image) carries the kernel in `.linux`, the initrd in `.initrd` and the
+//! command line in `.cmdline`, under one signature over all of them. This loader, listed in
+//! `kexec_file_loaders[]` ahead of the zboot loader, lets `kexec_file_load(2)` take the UKI as it
+//! is, so that its signature is checked and what its signer chose is what boots:
+//!
+//! 1. `probe` accepts a PE file for arm64 whose headers and section table are sound and that has
+//!    a `.linux` section ([`uki::is_uki`]); others get `-ENOEXEC` and go to the zboot loader.
+//! 2. `verify_sig` verifies the outer PE signature, which covers every section.
+//! 3. `load` parses the UKI fully ([`Uki::parse`], the first profile of a multi-profile UKI) and
+//!    places:
+//!    - the kernel: `.linux`, a zboot image (decompressed in memory by the zboot loader's path,
+//!      without a second signature check) or a raw arm64 `Image`;
+//!    - the initrd: `.initrd`, zero-padded to 4 bytes, then the caller's initrd, as
+//!      systemd-stub combines them (later files of the caller's cpio override the UKI's);
+//!    - the command line: without a `.cmdline`, the caller's. With one, the caller's if it
+//!      passed a different one and signatures are not enforced, as systemd-stub lets the boot
+//!      loader override it outside Secure Boot; but when they are ([`kexec::signatures_enforced`]:
+//!      lockdown, `KEXEC_SIG_FORCE`), the signed `.cmdline` and a line in the log saying the
+//!      caller's was ignored. This applies to crash kernels too.
+//!
+//! Not used: `.dtb`/`.dtbauto` (arm64's kexec_file builds the next kernel's device tree from the
+//! running one's; the load says so in one line), `.ucode` (x86 microcode), `.splash`, and the
+//! metadata sections.
+
+use kernel::{
+    alloc::{
+        flags::{__GFP_NOWARN, __GFP_RETRY_MAYFAIL, GFP_KERNEL},
+        VVec,
+    },
+    error::code::*,
+    kexec::{self, arm64::KernelLayout, Kimage, OtherSegments, SignatureCheck},
+    prelude::*,
+};
+
+use crate::{
+    format::{self, Arm64Image},
+    running_cpu,
+    uki::{self, Uki},
+    LoadError,
+};
+
+// `kexec_uki_ops`, which `kexec_file_loaders[]` lists ahead of `kexec_zboot_ops`.
+kernel::kexec_file_ops!(UkiLoader, "kexec_uki_ops");
+
+/// The kexec_file loader for UKIs.
+struct UkiLoader;
+
+#[vtable]
+impl kexec::Loader for UkiLoader {
+    fn probe(file: &[u8]) -> Result {
+        if uki::is_uki(file) {
+            Ok(())
+        } else {
+            Err(ENOEXEC)
+        }
+    }
+
+    fn load(image: &mut Kimage<'_>, file: &[u8], others: &OtherSegments<'_>) -> Result {
+        load_uki(image, file, others).map_err(|err| crate::refuse(&err))
+    }
+
+    fn verify_sig(check: &SignatureCheck<'_>) -> Result {
+        crate::verify_pe_file(check)
+    }
+}
+
+/// Where the command line the kernel gets comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CmdlineSource {
+    /// The UKI's `.cmdline`.
+    Uki,
+    /// What the caller of `kexec_file_load(2)` passed.
+    Caller,
+}
+
+impl CmdlineSource {
+    fn name(self) -> &'static str {
+        match self {
+            CmdlineSource::Uki => ".cmdline",
+            CmdlineSource::Caller => "the caller",
+        }
+    }
+}
+
+fn load_uki(
+    image: &mut Kimage<'_>,
+    file: &[u8],
+    caller: &OtherSegments<'_>,
+) -> Result<(), LoadError> {
+    let uki = Uki::parse(file)?;
+    let own_initrd = uki.initrd().unwrap_or(&[]);
+    let initrd = combine_initrds(own_initrd, caller.initrd())?;
+    let initrd_len = initrd.len();
+    let (cmdline, source) = choose_cmdline(uki.cmdline(), caller.cmdline());
+    let others = image
+        .own_other_segments(initrd, cmdline)
+        .map_err(|_| LoadError::UkiSegmentsNoMemory { initrd_len })?;
+    if uki.dtb().is_some() {
+        pr_info!("UKI: .dtb not used: arm64 kexec passes on the running kernel's device tree\n");
+    }
+    let linux = uki.linux();
+    let zboot = format::has_zboot_magic(linux);
+    if zboot {
+        crate::load_zboot(image, linux, &others)?;
+    } else {
+        load_raw_image(image, linux, &others)?;
+    }
+    if image.debug_enabled() {
+        pr_info!(
+            "UKI: .linux ({}, {} bytes), initrd {} + {} bytes, command line from {}, {} profiles\n",
+            if zboot { "zboot" } else { "Image" },
+            linux.len(),
+            own_initrd.len(),
+            caller.initrd_len(),
+            source.name(),
+            uki.profile_count(),
+        );
+    }
+    Ok(())
+}
+
+const ZEROES: [u8; 3] = [0; 3];
+
+/// The UKI's initrd, zero-padded to a multiple of 4 bytes when the caller's follows, then the
+/// caller's: concatenated cpio archives, as the kernel unpacks them.
+fn combine_initrds(own: &[u8], caller: &[u8]) -> Result<VVec<u8>, LoadError> {
+    let padding = if caller.is_empty() {
+        0
+    } else {
+        own.len().wrapping_neg() % 4
+    };
+    let no_memory = |initrd_len| LoadError::UkiSegmentsNoMemory { initrd_len };
+    let len = own
+        .len()
+        .checked_add(padding)
+        .and_then(|len| len.checked_add(caller.len()))
+        .ok_or(no_memory(usize::MAX))?;
+    // The UKI's part is bounded by the file, the caller's by the core's read: still large.
+    let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+    let mut initrd = VVec::with_capacity(len, flags).map_err(|_| no_memory(len))?;
+    initrd
+        .extend_from_slice(own, flags)
+        .and_then(|()| initrd.extend_from_slice(ZEROES.get(..padding).unwrap_or(&[]), flags))
+        .and_then(|()| initrd.extend_from_slice(caller, flags))
+        .map_err(|_| no_memory(len))?;
+    Ok(initrd)
+}
+
+/// The command line the kernel gets, and whose it is.
+///
+/// Asks whether signatures are enforced only when the UKI's and the caller's differ, as asking
+/// logs a line under lockdown.
+fn choose_cmdline<'a>(own: Option<&'a [u8]>, caller: &'a [u8]) -> (&'a [u8], CmdlineSource) {
+    let caller = trim(caller);
+    let Some(own) = own else {
+        return (caller, CmdlineSource::Caller);
+    };
+    if caller.is_empty() || caller == own {
+        return (own, CmdlineSource::Uki);
+    }
+    if kexec::signatures_enforced() {
+        pr_info!("UKI: signatures are enforced: its .cmdline is used, the caller's is ignored\n");
+        return (own, CmdlineSource::Uki);
+    }
+    (caller, CmdlineSource::Caller)
+}
+
+/// `cmdline` without leading and trailing spaces (what clients add around options).
+fn trim(cmdline: &[u8]) -> &[u8] {
+    let start = cmdline
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(cmdline.len());
+    let end = cmdline
+        .iter()
+        .rposition(|byte| !byte.is_ascii_whitespace())
+        .map_or(start, |last| last.saturating_add(1));
+    cmdline.get(start..end).unwrap_or(&[])
+}
+
+/// Loads `file`, a raw arm64 `Image` (a UKI's `.linux` may be one), from a copy of it.
+fn load_raw_image(
+    image: &mut Kimage<'_>,
+    file: &[u8],
+    others: &OtherSegments<'_>,
+) -> Result<(), LoadError> {
+    let header = Arm64Image::parse(file, file.len())?;
+    header.check_cpu(&running_cpu())?;
+    if image.is_crash() {
+        let needed = (header.memsz() as u64).saturating_add(others.initrd_len() as u64);
+        let reserved = image.crash_reservation();
+        if needed > reserved {
+            return Err(LoadError::CrashReservationTooSmall { needed, reserved });
+        }
+    }
+    let size = file.len();
+    let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+    let mut kernel = VVec::with_capacity(size, flags).map_err(|_| LoadError::NoMemory { size })?;
+    kernel
+        .extend_from_slice(file, flags)
+        .map_err(|_| LoadError::NoMemory { size })?;
+    let layout = KernelLayout::new(header.text_offset() as u64, header.image_size() as u64)
+        .map_err(LoadError::NoPlacement)?;
+    image
+        .add_arm64_kernel(kernel, layout, others)
+        .map_err(LoadError::NoPlacement)
+}
