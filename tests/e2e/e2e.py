@@ -142,24 +142,53 @@ def print_sig_matrix(results):
             print(f"  {row[0]:<26} {cells[0]:<24} {cells[1]:<24} {row[3]}")
 
 
+def kdump_expect(image, loaded, captured=()):
+    """kdump.sh with `image`: the loader's lines `loaded`, the load, unload, load again,
+    panic; the capture kernel, its lines `captured`, and /proc/vmcore checked."""
+    return [r"ZBT: crash reservation: .*: Crash kernel",
+            *loaded,
+            rf"zbt: load /images/{re.escape(image)}: ok",
+            r"ZBT: kexec_crash_loaded=1",
+            r"zbt: unload: ok",
+            r"ZBT: after unload kexec_crash_loaded=0",
+            r"ZBT: kexec_crash_loaded=1; triggering a panic",
+            r"Kernel panic - not syncing: sysrq triggered crash",
+            r"Starting crashdump kernel",
+            rf"Linux version {SECOND_KERNEL}",
+            rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
+            *captured,
+            r"zbt: vmcore /proc/vmcore: ok phnum \d+ load \d+ note \d+",
+            r"ZBT: vmcore is a valid ELF core dump"]
+
+
 def kdump_scenario(image, method):
     return Scenario(
         f"kdump-{method}", f"crashkernel=256M zbt.test=kdump zbt.image={image}",
-        [r"ZBT: crash reservation: .*: Crash kernel",
-         rf"kexec_file\(zboot\): {method} payload of \d+ bytes decompressed",
-         rf"zbt: load /images/{image}: ok",
-         r"ZBT: kexec_crash_loaded=1",
-         r"zbt: unload: ok",
-         r"ZBT: after unload kexec_crash_loaded=0",
-         r"ZBT: kexec_crash_loaded=1; triggering a panic",
-         r"Kernel panic - not syncing: sysrq triggered crash",
-         r"Starting crashdump kernel",
-         rf"Linux version {SECOND_KERNEL}",
-         rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
-         r"zbt: vmcore /proc/vmcore: ok phnum \d+ load \d+ note \d+",
-         r"ZBT: vmcore is a valid ELF core dump"],
+        kdump_expect(image, [rf"kexec_file\(zboot\): {method} payload of \d+ bytes decompressed"]),
         allow=[r"Kernel panic", r"Call trace:"],
         description=f"crash kernel from {image}; panic; capture kernel reads /proc/vmcore")
+
+
+def kdump_uki_scenario():
+    """A signed UKI as the crash kernel under lockdown: its .cmdline wins over kdump.sh's, and
+    the capture kernel gets the UKI's initrd ahead of stage2.cpio."""
+    image = "uki-zstd.signed.efi"
+    return Scenario(
+        "kdump-uki-lockdown",
+        f"lockdown=integrity crashkernel=256M zbt.test=kdump zbt.image={image}",
+        kdump_expect(
+            image,
+            [r"kexec_file\(zboot\): PE signature verified",
+             r"kexec_file\(zboot\): UKI: signatures are enforced: its \.cmdline is used, "
+             r"the caller's is ignored",
+             r"kexec_file\(zboot\): UKI: \.linux \(zboot, \d+ bytes\), initrd 512 \+ \d+ bytes, "
+             r"command line from \.cmdline, 0 profiles"],
+            [r"ZBT: second kernel command line: console=ttyAMA0 panic=-1 zbt\.stage=2 "
+             r"zbt\.from=uki-cmdline$",
+             r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"]),
+        allow=[r"Kernel panic", r"Call trace:"],
+        description="lockdown: crash kernel from a signed UKI (its .cmdline and initrd); "
+                    "panic; capture kernel reads /proc/vmcore")
 
 
 def kdump_small_scenario():
@@ -267,6 +296,7 @@ GROUPS = {
     "sig": lambda k: [sig_scenario(True), sig_scenario(False)],
     "kdump": lambda k: [kdump_scenario("vmlinuz-zstd.efi", "zstd"),
                         kdump_scenario("vmlinuz-gzip.efi", "gzip"),
+                        kdump_uki_scenario(),
                         kdump_small_scenario()],
     "hardened": hardened_scenario,
 }

@@ -117,6 +117,21 @@ def fallback_scenario():
          r"of the unwrapped kernel: ok",
          rf"ZBT: kt patched -s -l gzip on {SECOND_KERNEL}: exit 0; kexec_loaded=1; "
          r"route: unwrapped after the kernel refused it \(EINVAL\); zboot loader lines: 0; "
+         r"error: none$",
+         # A UKI: two layers come off (the UKI, then the zboot image in .linux).
+         r"ZBT: kt patched -s -l signed uki on \S+ \| uki_image_load: passing the UKI to "
+         r"kexec_file_load\(\) as it is",
+         r"ZBT: kt patched -s -l signed uki on \S+ \| kexec_file_load_unwrapped: kernel does "
+         r"not know the uki format \(EINVAL\), unwrapping /images/uki-zstd\.signed\.efi in "
+         r"user space",
+         r"ZBT: kt patched -s -l signed uki on \S+ \| kexec_file_load_unwrapped: "
+         r"kexec_file_load of the unwrapped kernel: Invalid argument",
+         r"ZBT: kt patched -s -l signed uki on \S+ \| kexec_file_load_unwrapped: kernel does "
+         r"not know the unwrapped kernel's format \(EINVAL\)",
+         r"ZBT: kt patched -s -l signed uki on \S+ \| kexec_file_load_unwrapped: "
+         r"kexec_file_load of the unwrapped kernel: ok",
+         rf"ZBT: kt patched -s -l signed uki on {SECOND_KERNEL}: exit 0; kexec_loaded=1; "
+         r"route: unwrapped after the kernel refused it \(EINVAL\); zboot loader lines: 0; "
          r"error: none$"],
         description="2.0.32 unwraps zstd; ours passes gzip as it is, kexec -e; on the "
                     "payload kernel (no loader) ours unwraps after EINVAL")
@@ -149,37 +164,53 @@ def bookworm_scenario():
 
 
 def uki_today_scenario(locked):
-    """A signed UKI (ukify's, around the unsigned payload zboot) with today's clients: the
-    kernel's UKI loader takes it through the raw syscall (uki_scenario has the details); both
-    2.0.32 builds cut .linux and .initrd out in user space and lose the UKI's signature, so under
-    lockdown nothing loads; without lockdown the released one hands over the decompressed
-    Image, ours the inner zboot as it is (unsigned: the loader's ENODATA line). A UKI whose
-    inner zboot is signed on its own: the released kexec-uki.c appends the section's padding
-    to it (EPERM under lockdown); with our 0005 the inner zboot is verified and loads. The
-    UKI's own signature, initrd and command line are lost either way."""
+    """A signed UKI (ukify's, around the unsigned payload zboot) with kexec-tools 2.0.32 on a
+    kernel with our UKI loader: the raw syscall loads it (uki_scenario has the details). The
+    released 2.0.32 cuts .linux and .initrd out in user space and loses the UKI's signature,
+    so under lockdown nothing loads; without lockdown it hands over the decompressed Image. A
+    UKI whose inner zboot is signed on its own: the released kexec-uki.c appends the
+    section's padding to it (EPERM under lockdown). With our series (0006) the UKI goes to the
+    kernel as it is: the signed one loads, verified, lockdown or not; the unsigned one loads
+    without lockdown and gets EPERM under it, without a user-space unwrap."""
     name = "uki-today-lockdown" if locked else "uki-today"
     cmdline = "zbt.test=uki-today" + (" lockdown=integrity" if locked else "")
     status, loaded, error = (255, 0, EPERM) if locked else (0, 1, "none")
+    as_it_is = r"as it is \(UKI\)"
     return Scenario(
         name, cmdline,
         [LOCKDOWN if locked else r"ZBT: lockdown: \[none\] integrity confidentiality",
          r"zbt: PASS /images/uki-zstd\.signed\.efi: got 0",
          kt("unpatched -s -l signed uki", status, loaded, "unwrapped in user space", 0, error),
-         r"kexec_file\(zboot\): PE signature not verified: ENODATA",
-         kt("patched -s -l signed uki", status, loaded, "as it is", r"[1-9]\d*", error),
+         *uki_verified_lines(locked),
+         r"ZBT: kt patched -s -l signed uki \| uki_image_load: passing the UKI to "
+         r"kexec_file_load\(\) as it is",
+         kt("patched -s -l signed uki", 0, 1, as_it_is, r"[1-9]\d*"),
          kt("unpatched -s -l unsigned uki", status, loaded, "unwrapped in user space", 0,
             error),
+         r"kexec_file\(zboot\): PE signature not verified: ENODATA",
+         kt("patched -s -l unsigned uki", status, loaded, as_it_is, r"[1-9]\d*", error),
+         # Released, kexec-uki.c cuts .linux at SizeOfRawData: the signed inner zboot gets
+         # the section's padding appended (its digest breaks).
          kt("unpatched -s -l inner-signed uki", status, loaded, "unwrapped in user space", 0,
             error),
-         # Released, kexec-uki.c cuts .linux at SizeOfRawData: the signed inner zboot gets
-         # the section's padding appended (its digest breaks). Our 0005 cuts at VirtualSize:
-         # the inner zboot arrives intact, is verified and loads even under lockdown.
-         *zboot_loaded("zstd"),
-         kt("patched -s -l inner-signed uki", 0, 1, "as it is", r"[1-9]\d*"),
+         *uki_verified_lines(locked),
+         kt("patched -s -l inner-signed uki", 0, 1, as_it_is, r"[1-9]\d*"),
          r"ZBT: uki-today done"],
+        # Ours never unwraps here: the kernel knows UKIs.
+        forbid=[r"ZBT: kt patched .* \| kexec_file_load_unwrapped"],
         description=("lockdown: " if locked else "no lockdown: ") +
-        "a signed UKI: the kernel takes it, 2.0.32 (both) unwraps it in user space" +
-        (", EPERM" if locked else ", loads"))
+        "a signed UKI: released 2.0.32 unwraps it in user space" +
+        (" (EPERM)" if locked else "") + "; ours hands it to the UKI loader, which verifies it")
+
+
+def uki_verified_lines(locked):
+    """The UKI loader's debug lines for a signed UKI it verified and loaded (kexec -d, with
+    --append and no --initrd): under lockdown .cmdline wins over the caller's."""
+    return [r"kexec_file\(zboot\): PE signature verified",
+            *([r"kexec_file\(zboot\): UKI: signatures are enforced: its \.cmdline is used, "
+               r"the caller's is ignored"] if locked else []),
+            r"kexec_file\(zboot\): UKI: \.linux \(zboot, \d+ bytes\), initrd 512 \+ 0 bytes, "
+            r"command line from " + (r"\.cmdline" if locked else "the caller") + ", 0 profiles"]
 
 
 def uki_loaded(cmdline_from):

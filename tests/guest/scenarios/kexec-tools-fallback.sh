@@ -21,7 +21,7 @@ kt "unpatched -s -l signed zstd" kexec-unpatched -d -s -l /images/vmlinuz-zstd.s
 kt "patched -s -l signed zstd" kexec -d -s -l /images/vmlinuz-zstd.signed.efi \
 	--initrd=/stage2.cpio --append="$append" && kexec -s -u
 
-if ! (cd / && printf '%s\n' bin bin/kexec images images/vmlinuz-gzip.efi |
+if ! (cd / && printf '%s\n' bin bin/kexec images images/vmlinuz-gzip.efi images/uki-zstd.signed.efi |
 	cpio -o -H newc >/tmp/extra.cpio 2>/dev/null); then
 	fail "cpio -o"
 	return

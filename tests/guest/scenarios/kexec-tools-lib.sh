@@ -5,6 +5,7 @@
 #   ZBT: kt LABEL: exit N; kexec_loaded=V; route: R; zboot loader lines: N; error: E
 # (kexec_crash_loaded for -p; E: kexec's last error line when N != 0), where
 # the route is read from kexec's -d output:
+#   as it is (UKI)               our series: the UKI went to the kernel
 #   as it is                     our series: the zboot file went to the kernel
 #   unwrapped after the kernel refused it (ERRNO)
 #                                our series: the kernel said it does not know
@@ -34,6 +35,8 @@ kt() {
 		kt_errno=$(sed -n 's/.*kernel does not know the .* format (\([A-Z]*\)).*/\1/p' /tmp/kt.out |
 			head -n 1)
 		kt_route="unwrapped after the kernel refused it ($kt_errno)"
+	elif grep -q 'uki_image_load: passing the UKI' /tmp/kt.out; then
+		kt_route="as it is (UKI)"
 	elif grep -q 'pez_arm64_load: passing the zboot image' /tmp/kt.out; then
 		kt_route="as it is"
 	elif grep -q 'pez_prepare: done' /tmp/kt.out; then
@@ -49,7 +52,7 @@ kt() {
 	[ $kt_status -eq 0 ] ||
 		kt_error=$(grep -E '^(kexec_file_load failed|Cannot (determine|load|unwrap)|syscall kexec_file_load)' \
 			/tmp/kt.out | tail -n 1)
-	grep -E 'pez_arm64_load: passing|kexec_file_load_unwrapped|pez_prepare: (decompressed|done)|unknown file type|^kexec_file_load failed|^Cannot (determine|load|unwrap)|^syscall kexec_file_load' \
+	grep -E 'uki_image_load: passing|pez_arm64_load: passing|kexec_file_load_unwrapped|pez_prepare: (decompressed|done)|unknown file type|^kexec_file_load failed|^Cannot (determine|load|unwrap)|^syscall kexec_file_load' \
 		/tmp/kt.out | sed "s/^/ZBT: kt $kt_label | /"
 	log "kt $kt_label: exit $kt_status; $kt_flag=$(cat /sys/kernel/$kt_flag);" \
 		"route: $kt_route; zboot loader lines: $kt_zboot; error: ${kt_error:-none}"
