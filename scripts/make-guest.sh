@@ -26,7 +26,7 @@ fi
 
 # The hostile-image corpus, generated from the payload kernel.
 python3 "$top/tests/corpus/mkcorpus.py" "$build/corpus" "$artifacts/payload-Image" \
-	"$artifacts/vmlinuz-gzip.efi" "$artifacts/vmlinuz-zstd.efi"
+	"$artifacts/vmlinuz-gzip.efi" "$artifacts/vmlinuz-zstd.efi" "$artifacts/uki-zstd.efi"
 corpus=(/corpus/manifest="$build/corpus/manifest")
 for f in "$build"/corpus/base/* "$build"/corpus/files/*; do
 	[ -e "$f" ] || continue

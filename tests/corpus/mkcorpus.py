@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """The hostile-image corpus for the QEMU tests, generated from real images.
 
-    mkcorpus.py OUTDIR PAYLOAD_IMAGE VMLINUZ_GZIP VMLINUZ_ZSTD
+    mkcorpus.py OUTDIR PAYLOAD_IMAGE VMLINUZ_GZIP VMLINUZ_ZSTD [UKI]
 
 Every case of zboot_cases.cases() is derived from the real payload kernel:
 gzip and zstd from the kernel-built zboot files, the legacy methods from its
-Image compressed with the kernel's own tools and options. Most hostile cases
+Image compressed with the kernel's own tools and options; with UKI (ukify's
+uki-zstd.efi), the cases of uki_cases.cases() too, from that file. Most hostile cases
 differ from a good file in a few bytes, so instead of hundreds of megabytes
 of files the corpus is:
 
@@ -34,6 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 
 import mkzboot  # noqa: E402
+import uki_cases  # noqa: E402
 import zboot_cases  # noqa: E402
 
 ERRNO_NAMES = {
@@ -129,8 +131,11 @@ def inputs_digest(paths):
 
 def main():
     out, image_path, gzip_path, zstd_path = sys.argv[1:5]
+    uki_path = sys.argv[5] if len(sys.argv) > 5 else None
     sources = [image_path, gzip_path, zstd_path, __file__,
                os.path.join(HERE, "zboot_cases.py"), mkzboot.__file__]
+    if uki_path:
+        sources += [uki_path, uki_cases.__file__]
     # decompress_streams.py is not an input: the real Image goes through the kernel
     # build's own compressors (mkzboot.compress).
     digest = inputs_digest(sources)
@@ -152,6 +157,9 @@ def main():
           "(the legacy methods take a minute)", flush=True)
     cases = list(zboot_cases.cases(image, good_files=real, stream_of=stream_of,
                                    compress=mkzboot.compress))
+    if uki_path:
+        with open(uki_path, "rb") as f:
+            cases += uki_cases.cases(f.read())
 
     bases = {c.name[len("good-"):]: c.data for c in cases
              if c.name.startswith("good-") and c.name.count("-") == 1}
