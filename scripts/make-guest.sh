@@ -68,6 +68,7 @@ images=(
 images+=(
 	/images/vmlinuz-gzip.db-signed.efi="$artifacts/vmlinuz-gzip.db-signed.efi"
 	/images/vmlinuz-zstd.db-signed.efi="$artifacts/vmlinuz-zstd.db-signed.efi"
+	/images/uki-zstd.db-signed.efi="$artifacts/uki-zstd.db-signed.efi"
 )
 # --- end of Secure Boot -------------------------------------------------------
 # --- Faults and soak (tests/guest/scenarios/{faults,soak}.sh) -----------------

@@ -11,6 +11,8 @@
 #                           the 7.x kernel's): what the firmware boots
 #   vmlinuz-gzip.db-signed.efi, vmlinuz-zstd.db-signed.efi
 #                           the payload kernel's zboot images: what kexec loads
+#   uki-zstd.db-signed.efi  the UKI around vmlinuz-zstd.efi (make-uki.sh): a
+#                           UKI as a distribution signs it for the firmware
 # Re-signs only when an input changed. Run after make-kernel.sh wrote kernels.json.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -49,6 +51,6 @@ mapfile -t zboots < <(python3 -c '
 import json, sys
 for k in json.load(open(sys.argv[1])):
     print(k["zboot"])' "$manifest")
-for z in "${zboots[@]}" vmlinuz-gzip.efi vmlinuz-zstd.efi; do
+for z in "${zboots[@]}" vmlinuz-gzip.efi vmlinuz-zstd.efi uki-zstd.efi; do
 	sign "$artifacts/$z" "$artifacts/${z%.efi}.db-signed.efi"
 done

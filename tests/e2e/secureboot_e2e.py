@@ -8,9 +8,10 @@ each test kernel's own zboot image and the payload zboot images with that key
 
   secureboot        firmware -> db-signed zboot of the test kernel (no lockdown=
                     on the command line): Secure Boot seen, lockdown on, db in the
-                    .platform keyring; db-signed zboot images load (also as a
-                    crash kernel), unsigned and wrong-key ones get EPERM with the
-                    verifier's verdict logged; then a db-signed zstd zboot kexecs
+                    .platform keyring; db-signed zboot images and a db-signed UKI
+                    load (also as a crash kernel), unsigned and wrong-key ones get
+                    EPERM with the verifier's verdict logged; then a db-signed
+                    zstd zboot kexecs
   secureboot-nodb   QEMU's own -kernel Image (no firmware, no db): no lockdown,
                     .platform empty, the db-signed image is not trusted (ENOKEY)
                     and lockdown refuses it
@@ -39,6 +40,9 @@ ACCEPT_ROWS = [
     ("builtin-key", "0", "verified"),
     ("crash-db-signed", "0", "verified"),
     ("crash-unsigned", "EPERM", "not verified: ENODATA"),
+    ("db-signed-uki", "0", "verified"),
+    ("crash-db-signed-uki", "0", "verified"),
+    ("unsigned-uki", "EPERM", "not verified: ENODATA"),
 ]
 NODB_ROWS = [
     ("db-signed-unlocked", "0", "not verified: ENOKEY"),
@@ -55,6 +59,8 @@ CLIENT_EXPECT = [
     r"zboot loader lines: [1-9]\d*; error: none$",
     r"ZBT: kt patched -s -l unsigned gzip: exit 255; kexec_loaded=0; route: as it is; "
     r"zboot loader lines: [1-9]\d*; error: kexec_file_load failed: Operation not permitted$",
+    r"ZBT: kt patched -s -l db-signed uki: exit 0; kexec_loaded=1; route: as it is \(UKI\); "
+    r"zboot loader lines: [1-9]\d*; error: none$",
     r"ZBT: systemctl kexec vmlinuz-zstd\.db-signed\.efi: exit 1; kexec_loaded=1; "
     r"verifier: no line$",
     r"ZBT: systemctl kexec vmlinuz-gzip\.efi: exit 1; kexec_loaded=0; "
@@ -156,7 +162,7 @@ def report(results):
         for name, _, verdict in ACCEPT_ROWS:
             m = re.search(rf"ZBT: secureboot {name}: (PASS|FAIL) \S+: got (\S+ \(\S+\))", log)
             cell = f"{m.group(2)} {m.group(1)}" if m else "missing"
-            print(f"  {name:<18} {cell:<22} {verdict}")
+            print(f"  {name:<20} {cell:<22} {verdict}")
 
 
 GROUPS = {"secureboot": secureboot_scenarios}

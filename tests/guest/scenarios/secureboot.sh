@@ -53,6 +53,11 @@ row builtin-key 0 /images/vmlinuz-gzip.signed.efi
 crash="--crash --initrd /stage2.cpio --append console=ttyAMA0"
 row crash-db-signed 0 /images/vmlinuz-zstd.db-signed.efi $crash
 row crash-unsigned EPERM /images/vmlinuz-zstd.efi $crash
+# A UKI signed with the db key (its outer signature; the zboot inside is
+# unsigned), as a kernel and as a crash kernel; the same UKI unsigned.
+row db-signed-uki 0 /images/uki-zstd.db-signed.efi
+row crash-db-signed-uki 0 /images/uki-zstd.db-signed.efi $crash
+row unsigned-uki EPERM /images/uki-zstd.efi
 
 # ---- The clients users run, on the same path ---------------------------------
 # kexec-tools 2.0.32 with tests/kexec-tools/2.0.32 and Debian sid's systemctl
@@ -66,6 +71,9 @@ kt "patched -s -p db-signed zstd" kexec -d -s -p /images/vmlinuz-zstd.db-signed.
 	--initrd=/stage2.cpio --append="$append nr_cpus=1" && kexec -s -p -u
 kt "patched -s -l unsigned gzip" kexec -d -s -l /images/vmlinuz-gzip.efi \
 	--initrd=/stage2.cpio --append="$append"
+# The db-signed UKI, offered to the kernel as it is (tests/kexec-tools/2.0.32/0006).
+kt "patched -s -l db-signed uki" kexec -d -s -l /images/uki-zstd.db-signed.efi \
+	--initrd=/stage2.cpio --append="$append" && kexec -s -u
 
 # systemctl kexec of a Boot Loader Spec entry (see systemd.sh); it exits 1
 # without a service manager, the image loaded or not.
