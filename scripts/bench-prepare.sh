@@ -140,6 +140,7 @@ images=(
 	/images/payload-Image="$artifacts/payload-Image"
 	/images/vmlinuz-gzip.efi="$artifacts/vmlinuz-gzip.efi"
 	/images/vmlinuz-zstd.efi="$artifacts/vmlinuz-zstd.efi"
+	/images/uki-zstd.signed.efi="$artifacts/uki-zstd.signed.efi"
 	# kexec-tools 2.0.32 as released and with our series
 	# (scripts/build-kexec-tools.sh, run by make kernel)
 	/bin/kexec="$artifacts/kexec"

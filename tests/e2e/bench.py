@@ -21,6 +21,9 @@ measures, in interleaved rounds:
                (it decompresses in user space and loads the Image inside),
                kexec_tools_kernel_ms with tests/kexec-tools/2.0.32 applied
                (the file goes to the kernel as it is, through our loader)
+  uki          the signed UKI around the zstd zboot: kexec_file_load(2) through
+               the UKI loader, and kexec -s -l with 2.0.32 as released (the
+               UKI unwrapped in user space) and with our series (as it is)
   memory       peak kernel memory during a load: pages allocated minus
                pages freed (/proc/vmstat), and VmallocUsed, sampled by zbt
                mem-load as fast as it can while a child makes the load;
@@ -186,6 +189,48 @@ def summarize(case, times, mems, kmsg, missing):
     return r
 
 
+UKI = "/images/uki-zstd.signed.efi"
+
+
+def summarize_uki(times, missing):
+    """The signed UKI: the kernel's UKI loader against the user-space unwrap."""
+    def need(key, what):
+        got = times.get(key, [])
+        if len(got) < REPS:
+            missing.append(f"uki: {what} for {key}: {len(got)} of {REPS} samples")
+        return got
+
+    kernel = need(UKI, "UKI load times")
+    unwrap = need(f"kexec-tools-userspace:{UKI}", "kexec-tools 2.0.32 times")
+    series = need(f"kexec-tools-kernel:{UKI}", "kexec-tools + our series times")
+    zboot = times.get("/images/vmlinuz-zstd.efi", [])
+    r = {"uki_ms": med(kernel), "uki_min_ms": min(kernel, default=None),
+         "zboot_zstd_ms": med(zboot),
+         "kexec_tools_userspace_ms": med(unwrap),
+         "kexec_tools_userspace_min_ms": min(unwrap, default=None),
+         "kexec_tools_kernel_ms": med(series),
+         "kexec_tools_kernel_min_ms": min(series, default=None),
+         "uki_file_kib": os.path.getsize(os.path.join(qemu.ARTIFACTS, UKI.split("/")[-1])) / 1024,
+         "reps": REPS}
+    if r["kexec_tools_userspace_ms"] is not None and r["kexec_tools_kernel_ms"]:
+        r["kexec_tools_speedup"] = r["kexec_tools_userspace_ms"] / r["kexec_tools_kernel_ms"]
+    return r
+
+
+def print_uki(r):
+    print("\nthe signed UKI (uki-zstd.signed.efi, its .linux the zstd zboot), ms, median (min):")
+    print(f"  raw syscall, the kernel's UKI loader   {fmt(r['uki_ms']):>8} "
+          f"({fmt(r['uki_min_ms'])})   the zstd zboot alone: {fmt(r['zboot_zstd_ms'])}")
+    print(f"  kexec -s -l, 2.0.32 (user-space unwrap) {fmt(r['kexec_tools_userspace_ms']):>7} "
+          f"({fmt(r['kexec_tools_userspace_min_ms'])})")
+    print(f"  kexec -s -l, 2.0.32 + our series        {fmt(r['kexec_tools_kernel_ms']):>7} "
+          f"({fmt(r['kexec_tools_kernel_min_ms'])})   speedup "
+          f"{fmt(r.get('kexec_tools_speedup'), '.2f')}x")
+    print("""  user-space unwrap: .linux cut out, its zboot payload decompressed in user
+  space, the Image loaded (what systemd also does when the kernel refuses a
+  UKI); it drops the UKI's signature, initrd and command line""")
+
+
 def fmt(v, spec=".1f"):
     return "n/a" if v is None else format(v, spec)
 
@@ -321,6 +366,8 @@ def main():
     missing = []
     results = {c: summarize(c, times, mems, kmsg, missing) for c in cases}
     print_report(results, result.seconds)
+    results["uki"] = summarize_uki(times, missing)
+    print_uki(results["uki"])
     print(f"\nbench: {time.monotonic() - start:.0f}s in all; console log: {result.log}")
     if missing:
         print("bench: incomplete output:\n  " + "\n  ".join(missing), file=sys.stderr)

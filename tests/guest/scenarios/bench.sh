@@ -7,7 +7,8 @@
 # cut out, decompressed by Debian's gzip/zstd into tmpfs, raw result loaded;
 # and the same route stopped after decompression), and the real
 # `kexec -s -l` of the zboot image with kexec-tools 2.0.32 as released and
-# with our series (tests/kexec-tools/2.0.32). Interleaving the cases
+# with our series (tests/kexec-tools/2.0.32); for the payload set also the
+# signed UKI around its zstd zboot, the same three ways as the zboot image. Interleaving the cases
 # spreads any drift of the host's speed over all of them. Then N rounds of
 # memory samples (zbt mem-load) of the same loads. One untimed warm-up round
 # first. Kernel messages are kept off the (slow, emulated) console while
@@ -65,6 +66,18 @@ time_round() {
 			/bin/kexec -s -l "/images/$z"
 		kmsg
 	done
+	[ "$set" = payload ] || return 0
+	# The signed UKI around the payload's zstd zboot: through the kernel's UKI
+	# loader (raw syscall, and kexec -s -l of our series), and unwrapped in
+	# user space by the released kexec-tools (.linux cut out, its zboot payload
+	# decompressed, the Image loaded: what systemd does too when a kernel
+	# refuses the UKI).
+	u=/images/uki-zstd.signed.efi
+	zbt time-load 1 "$u" || fail "bench: time-load $u"
+	kmsg
+	zbt time-cmd 1 --unload "kexec-tools-userspace:$u" -- /bin/kexec-unpatched -s -l "$u"
+	zbt time-cmd 1 --unload "kexec-tools-kernel:$u" -- /bin/kexec -s -l "$u"
+	kmsg
 }
 
 mem_round() {
