@@ -209,3 +209,67 @@ fn load_raw_image(
         .add_arm64_kernel(kernel, layout, others)
         .map_err(LoadError::NoPlacement)
 }
+
+/// Runs every UKI vector of `blob` (`mkvectors.py --uki`: a synthetic UKI around a synthetic
+/// zboot image, and the cases `uki_cases.py` derives from it) through what `kexec_file_load(2)`
+/// would do with it short of placing segments: the UKI loader's probe (a refused file gets
+/// `EINVAL` from the raw `Image` loader after it), the parsing, the initrd, and `.linux`'s
+/// checks and decompression. Logs each vector whose result is not the expected one; returns
+/// how many were tried and how many were wrong.
+#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
+pub(crate) fn check_vectors(blob: &[u8]) -> (usize, usize) {
+    use crate::vectors;
+
+    let listed = vectors::count(blob, b"UKVECT01").unwrap_or(0) as usize;
+    let (mut tried, mut wrong) = (0, 0);
+    for v in vectors::vectors(blob) {
+        tried += 1;
+        let (got, len) = match <UkiLoader as kexec::Loader>::probe(v.data) {
+            Err(_) => (EINVAL.to_errno(), 0),
+            Ok(()) => unpack_uki(v.data).map_or_else(|err| (err.code().to_errno(), 0), |n| (0, n)),
+        };
+        if v.probe != 0 || v.flags != 0 {
+            pr_err!(
+                "{}: not a UKI vector (probe {}, flags {})\n",
+                v.name,
+                v.probe,
+                v.flags
+            );
+            wrong += 1;
+        } else if got != v.load && (v.alt == 0 || got != v.alt) {
+            pr_err!("{}: got {}, expected {}\n", v.name, got, v.load);
+            wrong += 1;
+        } else if got == 0 && len != v.image_len {
+            pr_err!(
+                "{}: kernel of {} bytes, expected {}\n",
+                v.name,
+                len,
+                v.image_len
+            );
+            wrong += 1;
+        }
+    }
+    if tried != listed {
+        pr_err!("{} UKI vectors walked, {} listed\n", tried, listed);
+        wrong += 1;
+    }
+    pr_info!("{} UKI vectors tried, {} wrong\n", tried, wrong);
+    (tried, wrong)
+}
+
+/// Everything `load` does with a UKI before placing segments; returns the length of the kernel.
+#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
+fn unpack_uki(file: &[u8]) -> Result<usize, LoadError> {
+    let uki = Uki::parse(file)?;
+    let initrd = combine_initrds(uki.initrd().unwrap_or(&[]), b"caller")?;
+    drop(initrd);
+    let linux = uki.linux();
+    if format::has_zboot_magic(linux) {
+        let zboot = format::Zboot::parse(linux)?;
+        let (kernel, _) = crate::unpack(&zboot)?;
+        return Ok(kernel.len());
+    }
+    let header = Arm64Image::parse(linux, linux.len())?;
+    header.check_cpu(&running_cpu())?;
+    Ok(linux.len())
+}

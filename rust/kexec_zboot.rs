@@ -48,6 +48,8 @@ pub mod uki;
 
 #[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
 mod tests;
+#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]
+mod vectors;
 
 use core::fmt;
 use format::{Arm64Image, CpuFeatures, MethodName, Refusal, RefusalKind, Zboot};

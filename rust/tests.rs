@@ -13,88 +13,40 @@ use kernel::prelude::*;
 
 #[kunit_tests(kexec_zboot)]
 mod loader {
-    use crate::{format, unpack, LoadError, ZbootLoader};
+    use crate::{
+        format, unpack,
+        vectors::{self, Vector},
+        LoadError, ZbootLoader,
+    };
     use kernel::{error::code::*, kexec::Loader, prelude::*, str::CString};
 
-    /// The vectors, as `mkvectors.py` lays them out (little-endian): `"ZBVECT01"`, u32 count,
-    /// u32 0, then per vector: `char name[64]`, s32 probe, s32 load, u32 flags, u32 image_len,
-    /// u32 data_len, s32 alt, data padded to 8 bytes.
     static VECTORS: &[u8] = include_bytes!(concat!(
         env!("OBJTREE"),
         "/arch/arm64/kernel/kexec_zboot/kexec_zboot_vectors.bin"
     ));
 
     const MAGIC: &[u8] = b"ZBVECT01";
-    const HEADER_LEN: usize = 16;
-    const NAME_LEN: usize = 64;
-    const VECTOR_HEADER_LEN: usize = NAME_LEN + 6 * 4;
     const FLAG_LEGACY: u32 = 1;
 
-    struct Vector {
-        name: &'static str,
-        probe: i32,
-        load: i32,
-        alt: i32,
-        flags: u32,
-        image_len: usize,
-        data: &'static [u8],
+    /// What `load` must give for this vector on this kernel.
+    fn expected_load(v: &Vector<'_>) -> i32 {
+        if v.flags & FLAG_LEGACY != 0 && !cfg!(CONFIG_KEXEC_IMAGE_ZBOOT_LEGACY) {
+            return EOPNOTSUPP.to_errno();
+        }
+        v.load
     }
 
-    impl Vector {
-        /// What `load` must give for this vector on this kernel.
-        fn expected_load(&self) -> i32 {
-            if self.flags & FLAG_LEGACY != 0 && !cfg!(CONFIG_KEXEC_IMAGE_ZBOOT_LEGACY) {
-                return EOPNOTSUPP.to_errno();
-            }
-            self.load
-        }
-
-        fn is_good(&self) -> bool {
-            self.probe == 0 && self.load == 0 && self.image_len != 0
-        }
-    }
-
-    fn le32(bytes: &[u8], at: usize) -> Option<u32> {
-        let field = bytes.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes([field[0], field[1], field[2], field[3]]))
+    fn is_good(v: &Vector<'_>) -> bool {
+        v.probe == 0 && v.load == 0 && v.image_len != 0
     }
 
     fn count() -> Option<u32> {
-        if !VECTORS.starts_with(MAGIC) {
-            return None;
-        }
-        le32(VECTORS, MAGIC.len())
-    }
-
-    /// The vector at `at` and where the next one starts, or `None` past the end or if it is
-    /// malformed.
-    fn vector_at(at: usize) -> Option<(Vector, usize)> {
-        let head = VECTORS.get(at..at.checked_add(VECTOR_HEADER_LEN)?)?;
-        let name = head[..NAME_LEN].split(|&b| b == 0).next()?;
-        let field = |i: usize| le32(head, NAME_LEN + 4 * i);
-        let data_len = usize::try_from(field(4)?).ok()?;
-        let data_at = at + VECTOR_HEADER_LEN;
-        let data = VECTORS.get(data_at..data_at.checked_add(data_len)?)?;
-        let vector = Vector {
-            name: core::str::from_utf8(name).ok()?,
-            probe: field(0)? as i32,
-            load: field(1)? as i32,
-            flags: field(2)?,
-            image_len: usize::try_from(field(3)?).ok()?,
-            alt: field(5)? as i32,
-            data,
-        };
-        Some((vector, data_at + data_len.next_multiple_of(8)))
+        vectors::count(VECTORS, MAGIC)
     }
 
     /// Every vector, in order.
-    fn vectors() -> impl Iterator<Item = Vector> {
-        let mut at = HEADER_LEN;
-        core::iter::from_fn(move || {
-            let (vector, next) = vector_at(at)?;
-            at = next;
-            Some(vector)
-        })
+    fn vectors() -> impl Iterator<Item = Vector<'static>> {
+        vectors::vectors(VECTORS)
     }
 
     fn errno_of(result: Result) -> i32 {
@@ -106,7 +58,7 @@ mod loader {
         let listed = count().unwrap_or(0);
         assert!(listed > 0);
         assert_eq!(vectors().count(), listed as usize);
-        let good = vectors().filter(|v| v.is_good()).count();
+        let good = vectors().filter(is_good).count();
         assert!(good >= 2);
         assert!(vectors().any(|v| v.name == "good-gzip"));
         assert!(vectors().any(|v| v.name == "good-zstd"));
@@ -135,7 +87,7 @@ mod loader {
                 Ok((kernel, _)) => (0, kernel.len()),
                 Err(err) => (err.code().to_errno(), 0),
             };
-            if load == v.expected_load() || (v.alt != 0 && load == v.alt) {
+            if load == expected_load(&v) || (v.alt != 0 && load == v.alt) {
                 if load == 0 && image_len != v.image_len {
                     pr_err!(
                         "{}: image of {} bytes, expected {}\n",
@@ -150,7 +102,7 @@ mod loader {
                     "{}: load gave {}, expected {}\n",
                     v.name,
                     load,
-                    v.expected_load()
+                    expected_load(&v)
                 );
                 wrong += 1;
             }
@@ -158,6 +110,21 @@ mod loader {
         pr_info!("{} vectors tried, {} wrong\n", tried, wrong);
         assert_eq!(wrong, 0);
         assert_eq!(tried, count().unwrap_or(0) as usize);
+    }
+
+    /// Every UKI vector gets its errno through the UKI loader's probe, parsing and unpacking.
+    #[test]
+    fn every_uki_vector_gets_its_errno() {
+        #[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+        {
+            static UKI_VECTORS: &[u8] = include_bytes!(concat!(
+                env!("OBJTREE"),
+                "/arch/arm64/kernel/kexec_zboot/kexec_uki_vectors.bin"
+            ));
+            let (tried, wrong) = crate::kexec_uki::check_vectors(UKI_VECTORS);
+            assert!(tried > 0);
+            assert_eq!(wrong, 0);
+        }
     }
 
     /// A raw arm64 `Image`, or nothing at all, is left to the next loader.

@@ -34,7 +34,9 @@ import re, sys
 kind, path = sys.argv[1:3]
 text = open(path).read()
 if kind == "rust":
-    text = text.replace("#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]\nmod tests;\n\n", "")
+    text = text.replace("#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]\nmod tests;\n"
+                        "#[cfg(CONFIG_KEXEC_IMAGE_ZBOOT_KUNIT_TEST)]\nmod vectors;\n\n", "")
+    assert "KUNIT_TEST" not in text, path
 elif kind == "kconfig":
     text = re.sub(r"\nconfig KEXEC_IMAGE_ZBOOT_KUNIT_TEST\n(?:(?:\t.*)?\n)*", "\n", text).rstrip("\n") + "\n"
 elif kind == "kbuild":

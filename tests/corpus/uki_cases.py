@@ -14,7 +14,8 @@ few bytes changed each. The errnos, on a kernel with the UKI loader:
   EBADMSG   .linux is a zboot image whose payload is corrupt (or EFBIG: it decodes to more
             than it declares)
 
-Each case is a zboot_cases.Case, so mkcorpus.py writes it like the zboot cases.
+Each case is a zboot_cases.Case, so mkcorpus.py writes it like the zboot cases. The KUnit
+vectors (tests/kunit/mkvectors.py --uki) apply the same cases to synthetic_uki().
 """
 
 import struct
@@ -97,7 +98,48 @@ def cases(uki):
                edited(uki, (cmdline_off + cmdline_vsize // 2, b"\0")), EINVAL)
     # .linux that is no kernel: neither zboot magic nor an Image header.
     yield case("uki-linux-not-a-kernel", edited(uki, (linux_off, bytes(64))), ENOEXEC)
-    # A page of the payload (4 KiB aligned in the file: a --fill recipe).
-    corrupt = (linux_off + linux_vsize // 2) & ~0xFFF
-    yield case("uki-linux-payload-corrupt", edited(uki, (corrupt, b"\xff" * 4096)),
+    # Up to a page in the middle of the zboot payload (its offset and size at 8 and 12).
+    payload_off, payload_size = struct.unpack_from("<II", uki, linux_off + 8)
+    length = min(4096, payload_size // 2)
+    corrupt = linux_off + payload_off + (payload_size - length) // 2
+    yield case("uki-linux-payload-corrupt", edited(uki, (corrupt, b"\xff" * length)),
                EBADMSG, EFBIG)
+
+
+FILE_ALIGN = 0x200
+SECTION_ALIGN = 0x1000
+
+
+def align(value, to):
+    return (value + to - 1) // to * to
+
+
+def synthetic_uki(linux, initrd=b"07070100000000", cmdline=b"console=ttyAMA0 zbt.from=uki"):
+    """A minimal UKI as ukify lays one out: PE32+ headers for arm64, a stub-like .text, then
+    .osrel, .cmdline, .linux (`linux`, e.g. a zboot image) and .initrd, each section's data
+    at a file-aligned offset, VirtualSize its length and SizeOfRawData padded."""
+    contents = [(b".text", bytes(FILE_ALIGN)), (b".osrel", b"ID=synthetic\n"),
+                (b".cmdline", cmdline), (b".linux", linux), (b".initrd", initrd)]
+    pe_offset = 0x40
+    opt_len = 112 + 8 * 16
+    headers_size = align(pe_offset + 24 + opt_len + 40 * len(contents), FILE_ALIGN)
+    table, body = b"", b""
+    raw, rva = headers_size, SECTION_ALIGN
+    for name, data in contents:
+        raw_size = align(len(data), FILE_ALIGN)
+        table += struct.pack("<8sIIIIIIHHI", name, len(data), rva, raw_size, raw, 0, 0, 0, 0,
+                             0x40000040)
+        body += data + bytes(raw_size - len(data))
+        raw += raw_size
+        rva += align(len(data), SECTION_ALIGN)
+    coff = struct.pack("<4sHHIIIHH", b"PE\0\0", 0xAA64, len(contents), 0, 0, 0, opt_len,
+                       0x0206)
+    opt = struct.pack("<HBBIIIIIQIIHHHHHHIIIIHHQQQQII",
+                      0x20B, 0, 0, FILE_ALIGN, len(body), 0, SECTION_ALIGN, SECTION_ALIGN,
+                      0, SECTION_ALIGN, FILE_ALIGN, 0, 0, 1, 0, 0, 0,
+                      0, rva, headers_size, 0, 10, 0, 0, 0, 0, 0, 0, 16) + bytes(8 * 16)
+    mz = bytearray(pe_offset)
+    struct.pack_into("<2s", mz, 0, b"MZ")
+    struct.pack_into("<I", mz, 0x3C, pe_offset)
+    headers = bytes(mz) + coff + opt + table
+    return headers + bytes(headers_size - len(headers)) + body

@@ -15,4 +15,15 @@
  */
 int kexec_zboot_unpack_test(const u8 *buf, size_t len, size_t *image_len);
 
+/*
+ * Runs every UKI vector of the blob @buf (mkvectors.py --uki) through the
+ * UKI loader's probe(), parsing and unpacking. Returns how many were tried
+ * if each gave its expected result, else minus how many did not (each one
+ * logged).
+ */
+int kexec_uki_vectors_test(const u8 *buf, size_t len);
+
+extern const u8 kexec_uki_vectors[];
+extern const u8 kexec_uki_vectors_end[];
+
 #endif /* _KEXEC_ZBOOT_BRIDGE_H */

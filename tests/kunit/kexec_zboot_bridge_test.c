@@ -42,8 +42,23 @@ static void vectors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tried, zboot_vectors_count());
 }
 
+#ifdef CONFIG_KEXEC_IMAGE_UKI
+/* Every UKI vector through the UKI loader's probe, parsing and unpacking. */
+static void uki_vectors_test(struct kunit *test)
+{
+	int tried = kexec_uki_vectors_test(kexec_uki_vectors,
+					   kexec_uki_vectors_end - kexec_uki_vectors);
+
+	KUNIT_EXPECT_GT_MSG(test, tried, 0, "UKI vectors: %d wrong (see the log)", -tried);
+	kunit_info(test, "%d UKI vectors tried", tried);
+}
+#endif
+
 static struct kunit_case kexec_zboot_test_cases[] = {
 	KUNIT_CASE(vectors_test),
+#ifdef CONFIG_KEXEC_IMAGE_UKI
+	KUNIT_CASE(uki_vectors_test),
+#endif
 	{}
 };
 

@@ -4,6 +4,13 @@
 tests/corpus/zboot_cases.py, derived from a small synthetic arm64 Image.
 
     mkvectors.py OUT
+    mkvectors.py --uki OUT
+
+With --uki, OUT holds the UKI vectors instead (magic "UKVECT01", same
+layout): every case of tests/corpus/uki_cases.py, derived from a synthetic
+UKI (uki_cases.synthetic_uki()) around the good gzip zboot file; their
+probe and flags fields are 0, their load field the errno kexec_file_load(2)
+gives, and image_len the Image's length for those that load.
 
 Layout (little-endian), walked by kexec_zboot_vectors.c and tests.rs:
   "ZBVECT01", u32 count, u32 0,
@@ -22,6 +29,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import mkzboot  # noqa: E402
+import uki_cases  # noqa: E402
 import zboot_cases  # noqa: E402
 
 NAME_LEN = 64
@@ -36,10 +44,18 @@ def entry(case):
 
 
 def main():
-    out = sys.argv[1]
+    uki = sys.argv[1] == "--uki"
+    out = sys.argv[-1]
     image = mkzboot.pad_to_image_size(mkzboot.synthetic_image())
     cases = list(zboot_cases.cases(image))
-    blob = b"ZBVECT01" + struct.pack("<II", len(cases), 0)
+    magic = b"ZBVECT01"
+    if uki:
+        gzip = next(c.data for c in cases if c.name == "good-gzip")
+        # A UKI that loads carries the whole synthetic Image.
+        cases = [c._replace(image_len=len(image) if c.load == 0 else 0)
+                 for c in uki_cases.cases(uki_cases.synthetic_uki(gzip))]
+        magic = b"UKVECT01"
+    blob = magic + struct.pack("<II", len(cases), 0)
     blob += b"".join(entry(case) for case in cases)
     with open(out + ".tmp", "wb") as f:
         f.write(blob)

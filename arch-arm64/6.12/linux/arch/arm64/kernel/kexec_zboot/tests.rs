@@ -36,3 +36,24 @@ pub(crate) unsafe extern "C" fn kexec_zboot_unpack_test(
         Err(err) => refuse(&err).to_errno(),
     }
 }
+
+/// Runs every UKI vector of the blob `buf` (`kexec_uki::check_vectors()`).
+///
+/// Returns how many were tried if each gave its expected result, else minus how many did not.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes.
+#[cfg(CONFIG_KEXEC_IMAGE_UKI)]
+#[no_mangle]
+pub(crate) unsafe extern "C" fn kexec_uki_vectors_test(buf: *const u8, len: usize) -> c_int {
+    // SAFETY: `buf` is valid for `len` bytes by the function's safety requirements.
+    let blob = unsafe { slice::from_raw_parts(buf, len) };
+    let (tried, wrong) = super::kexec_uki::check_vectors(blob);
+    let count = |n: usize| c_int::try_from(n).unwrap_or(c_int::MAX);
+    if wrong == 0 {
+        count(tried)
+    } else {
+        -count(wrong)
+    }
+}

@@ -1,0 +1,1 @@
+../../../../../../tests/corpus/uki_cases.py
