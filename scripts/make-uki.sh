@@ -28,20 +28,32 @@
 # initramfs, build/guest/stage2.cpio) followed by uki.initrd, for clients that
 # pass no initrd of their own (systemctl kexec on a type #2 entry).
 #
+#   make-uki.sh --firmware ZBOOT OUT   (scripts/sign-secureboot.sh)
+# makes OUT, unsigned: the UKI the firmware boots in the secureboot-uki
+# scenario, .linux = ZBOOT (a test kernel's own zboot image), .initrd =
+# uki.initrd, .cmdline naming that scenario (under Secure Boot systemd-stub
+# ignores the command line the firmware passes; it still adds the initrd
+# QEMU's -initrd gives, the test initramfs, after its own).
+#
 # .debs already in build/downloads are reused (offline re-runs); UKI_REFRESH=1
 # looks for newer ones. Run by scripts/make-kernel.sh after the zboot images.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 . "$top/scripts/apt-newer.sh"
 
-stage2=
+stage2= firmware=
+usage="usage: $0 [--stage2 CPIO OUT | --firmware ZBOOT OUT]"
 case ${1:-} in
 --stage2)
-	[ $# -eq 3 ] || die "usage: $0 [--stage2 CPIO OUT]"
+	[ $# -eq 3 ] || die "$usage"
 	stage2=$2 stage2_out=$3
 	;;
+--firmware)
+	[ $# -eq 3 ] || die "$usage"
+	firmware=$2 firmware_out=$3
+	;;
 '') ;;
-*) die "usage: $0 [--stage2 CPIO OUT]" ;;
+*) die "$usage" ;;
 esac
 downloads=$build/downloads
 keys=$build/keys
@@ -81,6 +93,7 @@ stub=$tools/usr/lib/systemd/boot/efi/linuxaa64.efi.stub
 # anything a caller passes in the tests, so the second kernel can tell them apart.
 work=$build/uki
 [ -z "$stage2" ] || work=$build/uki/stage2
+[ -z "$firmware" ] || work=$build/uki/firmware
 rm -rf "$work" && mkdir -p "$work/root"
 echo "zboot-kexec-rs UKI initrd" >"$work/root/uki-initrd"
 touch -d @0 "$work/root/uki-initrd" "$work/root"
@@ -89,6 +102,18 @@ touch -d @0 "$work/root/uki-initrd" "$work/root"
 printf 'console=ttyAMA0 panic=-1 zbt.stage=2 zbt.from=uki-cmdline' >"$work/uki.cmdline"
 printf 'ID=zboot-kexec-rs\nNAME="zboot-kexec-rs test UKI"\n' >"$work/os-release"
 release=$(cat "$build/obj/payload-kernel-zstd/include/config/kernel.release" 2>/dev/null || echo unknown)
+# A test kernel's zboot image: its release is the first word of its banner.
+if [ -n "$firmware" ]; then
+	release=$(python3 - "$firmware" <<'PY'
+import re, sys, zlib
+data = open(sys.argv[1], "rb").read()
+offset, size = int.from_bytes(data[8:12], "little"), int.from_bytes(data[12:16], "little")
+image = zlib.decompressobj(31).decompress(data[offset:offset + size])
+m = re.search(rb"Linux version (\S+)", image)
+print(m.group(1).decode() if m else "unknown")
+PY
+)
+fi
 
 # ukify LINUX OUTPUT [INITRD]: a UKI of LINUX with this initrd (uki.initrd by
 # default), cmdline and os-release.
@@ -104,6 +129,11 @@ sign_with() { # KEY IN OUT
 		grep -v '^Signing Unsigned' || true
 	sbverify --cert "$keys/$1.crt" "$3" >/dev/null || die "sbverify does not accept $3"
 }
+if [ -n "$firmware" ]; then
+	printf 'console=ttyAMA0 panic=-1 crashkernel=256M zbt.test=secureboot-uki' >"$work/uki.cmdline"
+	ukify_build "$firmware" "$firmware_out"
+	exit 0
+fi
 if [ -n "$stage2" ]; then
 	cat "$stage2" "$work/uki.initrd" >"$work/stage2.initrd"
 	ukify_build "$payload" "$work/uki-stage2.efi" "$work/stage2.initrd"

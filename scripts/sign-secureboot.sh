@@ -13,6 +13,10 @@
 #                           the payload kernel's zboot images: what kexec loads
 #   uki-zstd.db-signed.efi  the UKI around vmlinuz-zstd.efi (make-uki.sh): a
 #                           UKI as a distribution signs it for the firmware
+#   uki-<zboot>.db-signed.efi
+#                           for every test kernel, a UKI around its own zboot
+#                           image (make-uki.sh --firmware): what the firmware
+#                           boots in the secureboot-uki scenario
 # Re-signs only when an input changed. Run after make-kernel.sh wrote kernels.json.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -53,4 +57,11 @@ for k in json.load(open(sys.argv[1])):
     print(k["zboot"])' "$manifest")
 for z in "${zboots[@]}" vmlinuz-gzip.efi vmlinuz-zstd.efi uki-zstd.efi; do
 	sign "$artifacts/$z" "$artifacts/${z%.efi}.db-signed.efi"
+done
+for z in "${zboots[@]}"; do
+	uki=$build/uki/uki-$z
+	if ! [ "$uki" -nt "$artifacts/$z" ] || ! [ "$uki" -nt "$top/scripts/make-uki.sh" ]; then
+		"$top/scripts/make-uki.sh" --firmware "$artifacts/$z" "$uki"
+	fi
+	sign "$uki" "$artifacts/uki-${z%.efi}.db-signed.efi"
 done

@@ -147,8 +147,45 @@ def unsigned_kernel_scenario(kernel):
         description="UEFI Secure Boot refuses the unsigned zboot: Linux never starts")
 
 
+def uki_firmware_scenario(kernel):
+    """Firmware -> a db-signed UKI of the test kernel (systemd-stub): its .cmdline, not QEMU's
+    -append, and its .initrd ahead of QEMU's; then db-signed UKIs kexec through the .platform
+    keyring, an unsigned one gets EPERM."""
+    stem = os.path.splitext(os.path.basename(kernel.zboot))[0]
+    image = "uki-zstd.db-signed.efi"
+    return Scenario(
+        "secureboot-uki", "zbt.test=none",
+        [rf"Linux version {kernel.release_re}",
+         r"Kernel is locked down from EFI Secure Boot",
+         # The UKI's own .cmdline: nothing of the -append QEMU passes (zbt.test=none ...).
+         r"Kernel command line: console=ttyAMA0 panic=-1 crashkernel=256M "
+         r"zbt\.test=secureboot-uki$",
+         r"ZBT: lockdown: none \[integrity\] confidentiality",
+         r"ZBT: firmware: secureboot: Secure boot enabled",
+         r"ZBT: the booting UKI's initrd: zboot-kexec-rs UKI initrd",
+         rf"zbt: PASS /images/{re.escape(image)}: got 0 \(ok\)",
+         rf"zbt: PASS /images/{re.escape(image)}: got 0 \(ok\)",
+         r"zbt: PASS /images/uki-zstd\.efi: got -1 \(EPERM\)",
+         r"ZBT: kt patched -s -l db-signed uki: exit 0; kexec_loaded=1; route: as it is "
+         r"\(UKI\); zboot loader lines: [1-9]\d*; error: none$",
+         r"Starting new kernel",
+         rf"Linux version {SECOND_KERNEL}",
+         rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
+         r"ZBT: second kernel command line: console=ttyAMA0 panic=-1 zbt\.stage=2 "
+         r"zbt\.from=uki-cmdline$",
+         r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"],
+        forbid=[r"zbt\.test=none"],
+        kernel=os.path.join(qemu.ARTIFACTS, f"uki-{stem}.db-signed.efi"),
+        firmware=qemu.VARS_SECURE_BOOT,
+        timeout=FIRMWARE_TIMEOUT,
+        description="UEFI Secure Boot -> db-signed UKI (systemd-stub: its .cmdline and "
+                    ".initrd); db-signed UKIs kexec via .platform (zbt, crash, kexec -s -l), "
+                    "unsigned EPERM; kexec")
+
+
 def secureboot_scenarios(kernel):
-    return [accept_scenario(kernel), nodb_scenario(kernel), unsigned_kernel_scenario(kernel)]
+    return [accept_scenario(kernel), nodb_scenario(kernel), unsigned_kernel_scenario(kernel),
+            uki_firmware_scenario(kernel)]
 
 
 def report(results):
