@@ -7,8 +7,11 @@
 //! `kexec_file_loaders[]` ahead of the zboot loader, lets `kexec_file_load(2)` take the UKI as it
 //! is, so that its signature is checked and what its signer chose is what boots:
 //!
-//! 1. `probe` accepts a PE file for arm64 whose headers and section table are sound and that has
-//!    a `.linux` section ([`uki::is_uki`]); others get `-ENOEXEC` and go to the zboot loader.
+//! 1. `probe` accepts a PE file for arm64 whose headers parse and whose section table names a
+//!    `.linux` section ([`uki::is_uki`]); others get `-ENOEXEC` and go to the zboot loader. The
+//!    sections themselves (bounds, overlaps, duplicates, the certificate table) are checked by
+//!    `load`, so that such a refusal reaches the caller with its errno and reason: after a probe
+//!    refusal the caller would only see the raw `Image` loader's `-EINVAL`.
 //! 2. `verify_sig` verifies the outer PE signature, which covers every section.
 //! 3. `load` parses the UKI fully ([`Uki::parse`], the first profile of a multi-profile UKI) and
 //!    places:
