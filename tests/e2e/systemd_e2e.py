@@ -124,6 +124,21 @@ UKI_LOADS = (r'ZBT: systemctl: Calling kexec_file_load\(\) kernel="/efi/EFI/Linu
              rf'cmdline="{re.escape(UKI_OPTIONS)}"$')
 
 
+def uki_kexec_expect(signed, locked):
+    """systemctl kexec of the type #2 entry `signed` loaded it (no user-space unwrap), and
+    the second kernel got the UKI's .cmdline and initrd."""
+    return [LOCKED if locked else UNLOCKED, VERSIONS[0],
+            rf"ZBT: entry: type #2 /efi/EFI/Linux/zbt\.efi \({re.escape(signed)}\)",
+            UKI_CHOSE, UKI_LOADS, NO_PID1,
+            r"ZBT: systemctl kexec exit status 1 kexec_loaded=1",
+            rf"ZBT: systemctl loaded {re.escape(signed)}; reboot\(LINUX_REBOOT_CMD_KEXEC\)",
+            r"Starting new kernel",
+            rf"Linux version {SECOND_KERNEL}",
+            rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
+            rf"ZBT: second kernel command line: {re.escape(UKI_OPTIONS)}$",
+            r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"]
+
+
 def systemd_uki_scenarios():
     signed = "uki-stage2.signed.efi"
     unsigned = "uki-zstd.efi"
@@ -131,21 +146,20 @@ def systemd_uki_scenarios():
         Scenario(
             "systemd-uki-signed",
             f"lockdown=integrity zbt.test=systemd-uki zbt.image={signed} zbt.want=loaded",
-            [LOCKED, VERSIONS[0],
-             rf"ZBT: entry: type #2 /efi/EFI/Linux/zbt\.efi \({re.escape(signed)}\)",
-             UKI_CHOSE, UKI_LOADS, NO_PID1,
-             r"ZBT: systemctl kexec exit status 1 kexec_loaded=1",
-             rf"ZBT: systemctl loaded {re.escape(signed)}; reboot\(LINUX_REBOOT_CMD_KEXEC\)",
-             r"Starting new kernel",
-             rf"Linux version {SECOND_KERNEL}",
-             rf"ZBT: second kernel reached init: {SECOND_KERNEL}",
-             rf"ZBT: second kernel command line: {re.escape(UKI_OPTIONS)}$",
-             r"ZBT: second kernel has the UKI's initrd: zboot-kexec-rs UKI initrd"],
+            uki_kexec_expect(signed, True),
             forbid=[*USERSPACE_FALLBACK, r"kexec_file\(zboot\): "],
             initrd=INITRD,
             description="lockdown=integrity: systemctl kexec hands a signed UKI (type #2 "
                         "entry) to the kernel as it is; it loads with its .initrd and "
                         ".cmdline; kexec"),
+        Scenario(
+            "systemd-uki-unlocked",
+            f"zbt.test=systemd-uki zbt.image={signed} zbt.want=loaded",
+            uki_kexec_expect(signed, False),
+            forbid=[*USERSPACE_FALLBACK, r"kexec_file\(zboot\): "],
+            initrd=INITRD,
+            description="no lockdown: the same type #2 entry loads through the UKI loader "
+                        "as it is; kexec"),
         Scenario(
             "systemd-uki-unsigned-locked",
             f"lockdown=integrity zbt.test=systemd-uki zbt.image={unsigned} zbt.want=refused",
