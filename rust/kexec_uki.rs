@@ -30,20 +30,18 @@
 //! metadata sections.
 
 use kernel::{
-    alloc::{
-        flags::{__GFP_NOWARN, __GFP_RETRY_MAYFAIL, GFP_KERNEL},
-        VVec,
-    },
+    alloc::VVec,
     error::code::*,
-    kexec::{self, arm64::KernelLayout, Kimage, OtherSegments, SignatureCheck},
+    kexec::{self, Kimage, OtherSegments, SignatureCheck},
     prelude::*,
 };
 
 use crate::{
+    check_crash_reservation,
     format::{self, Arm64Image},
-    running_cpu,
+    place_kernel, running_cpu,
     uki::{self, Uki},
-    LoadError,
+    untrusted_size, LoadError,
 };
 
 // `kexec_uki_ops`, which `kexec_file_loaders[]` lists ahead of `kexec_zboot_ops`.
@@ -143,7 +141,7 @@ fn combine_initrds(own: &[u8], caller: &[u8]) -> Result<VVec<u8>, LoadError> {
         .and_then(|len| len.checked_add(caller.len()))
         .ok_or(no_memory(usize::MAX))?;
     // The UKI's part is bounded by the file, the caller's by the core's read: still large.
-    let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+    let flags = untrusted_size();
     let mut initrd = VVec::with_capacity(len, flags).map_err(|_| no_memory(len))?;
     initrd
         .extend_from_slice(own, flags)
@@ -191,26 +189,28 @@ fn load_raw_image(
     file: &[u8],
     others: &OtherSegments<'_>,
 ) -> Result<(), LoadError> {
+    let header = check_raw_image(file)?;
+    check_crash_reservation(image, header.memsz(), others)?;
+    let kernel = copy_raw_image(file)?;
+    place_kernel(image, kernel, &header, others)
+}
+
+/// Checks `file` as an arm64 `Image` the running CPU can boot.
+fn check_raw_image(file: &[u8]) -> Result<Arm64Image, LoadError> {
     let header = Arm64Image::parse(file, file.len())?;
     header.check_cpu(&running_cpu())?;
-    if image.is_crash() {
-        let needed = (header.memsz() as u64).saturating_add(others.initrd_len() as u64);
-        let reserved = image.crash_reservation();
-        if needed > reserved {
-            return Err(LoadError::CrashReservationTooSmall { needed, reserved });
-        }
-    }
+    Ok(header)
+}
+
+/// A copy of `file` to place: the core's file buffer is not the loader's to hand over.
+fn copy_raw_image(file: &[u8]) -> Result<VVec<u8>, LoadError> {
     let size = file.len();
-    let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+    let flags = untrusted_size();
     let mut kernel = VVec::with_capacity(size, flags).map_err(|_| LoadError::NoMemory { size })?;
     kernel
         .extend_from_slice(file, flags)
         .map_err(|_| LoadError::NoMemory { size })?;
-    let layout = KernelLayout::new(header.text_offset() as u64, header.image_size() as u64)
-        .map_err(LoadError::NoPlacement)?;
-    image
-        .add_arm64_kernel(kernel, layout, others)
-        .map_err(LoadError::NoPlacement)
+    Ok(kernel)
 }
 
 /// Runs every UKI vector of `blob` (`mkvectors.py --uki`: a synthetic UKI around a synthetic
@@ -272,7 +272,6 @@ fn unpack_uki(file: &[u8]) -> Result<usize, LoadError> {
         let (kernel, _) = crate::unpack(&zboot)?;
         return Ok(kernel.len());
     }
-    let header = Arm64Image::parse(linux, linux.len())?;
-    header.check_cpu(&running_cpu())?;
-    Ok(linux.len())
+    check_raw_image(linux)?;
+    Ok(copy_raw_image(linux)?.len())
 }

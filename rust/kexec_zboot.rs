@@ -29,7 +29,7 @@
 use kernel::{
     alloc::{
         flags::{__GFP_NOWARN, __GFP_RETRY_MAYFAIL, GFP_KERNEL},
-        VVec,
+        Flags, VVec,
     },
     cpufeature::SystemFeatures,
     decompress::Decompressor,
@@ -214,19 +214,12 @@ fn load_zboot(
     others: &OtherSegments<'_>,
 ) -> Result<(), LoadError> {
     let zboot = Zboot::parse(file)?;
-    if image.is_crash() {
-        check_crash_reservation(&zboot, image.crash_reservation(), others)?;
-    }
+    check_crash_reservation(image, zboot.declared_size(), others)?;
     let start = Instant::<Monotonic>::now();
     let (kernel, header) = unpack(&zboot)?;
     let unpack_us = start.elapsed().as_micros_ceil();
     let image_len = kernel.len();
-    // `Arm64Image::parse` has checked both, so this cannot fail.
-    let layout = KernelLayout::new(header.text_offset() as u64, header.image_size() as u64)
-        .map_err(LoadError::NoPlacement)?;
-    image
-        .add_arm64_kernel(kernel, layout, others)
-        .map_err(LoadError::NoPlacement)?;
+    place_kernel(image, kernel, &header, others)?;
     if image.debug_enabled() {
         pr_info!(
             "{} payload of {} bytes decompressed to {} bytes in {} us (image_size {})\n",
@@ -240,18 +233,43 @@ fn load_zboot(
     Ok(())
 }
 
-/// Refuses, before decompressing anything, a crash kernel that cannot fit the `crashkernel=`
-/// reservation: the kernel and initrd alone must fit in it.
+/// Refuses a crash kernel that cannot fit the `crashkernel=` reservation, before the kernel
+/// buffer is made: the kernel (`kernel_size` bytes) and the initrd alone must fit in it.
 fn check_crash_reservation(
-    zboot: &Zboot<'_>,
-    reserved: u64,
+    image: &Kimage<'_>,
+    kernel_size: usize,
     others: &OtherSegments<'_>,
 ) -> Result<(), LoadError> {
-    let needed = (zboot.declared_size() as u64).saturating_add(others.initrd_len() as u64);
+    if !image.is_crash() {
+        return Ok(());
+    }
+    let reserved = image.crash_reservation();
+    let needed = (kernel_size as u64).saturating_add(others.initrd_len() as u64);
     if needed > reserved {
         return Err(LoadError::CrashReservationTooSmall { needed, reserved });
     }
     Ok(())
+}
+
+/// Places `kernel`, checked as `header`, with `others` (`Kimage::add_arm64_kernel`).
+fn place_kernel(
+    image: &mut Kimage<'_>,
+    kernel: VVec<u8>,
+    header: &Arm64Image,
+    others: &OtherSegments<'_>,
+) -> Result<(), LoadError> {
+    // `Arm64Image::parse` has checked both, so this cannot fail.
+    let layout = KernelLayout::new(header.text_offset() as u64, header.image_size() as u64)
+        .map_err(LoadError::NoPlacement)?;
+    image
+        .add_arm64_kernel(kernel, layout, others)
+        .map_err(LoadError::NoPlacement)
+}
+
+/// Allocation flags for a buffer whose size comes from the file: let a failure be a quiet
+/// error, not the OOM killer.
+fn untrusted_size() -> Flags {
+    GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL
 }
 
 /// Decompresses and checks the payload: everything `load` does before placing segments.
@@ -271,9 +289,8 @@ fn decompress_payload(
     zboot: &Zboot<'_>,
     size: usize,
 ) -> Result<VVec<u8>, LoadError> {
-    // The size comes from the file: let a failure be a quiet error, not the OOM killer.
-    let flags = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
-    let mut kernel = VVec::with_capacity(size, flags).map_err(|_| LoadError::NoMemory { size })?;
+    let mut kernel =
+        VVec::with_capacity(size, untrusted_size()).map_err(|_| LoadError::NoMemory { size })?;
     decompressor
         .decompress_into(zboot.payload(), &mut kernel)
         .map_err(|err| match err {
