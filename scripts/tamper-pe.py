@@ -13,37 +13,30 @@ the same sections. Prints "WHERE OFFSET BYTE": the offset and the new byte
 (hex), as `zbt mutate IN OUT --set OFFSET:BYTE` takes them.
 """
 
-import struct
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "corpus"))
 
-def sections(data):
-    pe = struct.unpack_from("<I", data, 0x3C)[0]
-    if data[:2] != b"MZ" or data[pe:pe + 4] != b"PE\0\0":
-        sys.exit("not a PE file")
-    count, = struct.unpack_from("<H", data, pe + 6)
-    opt_size, = struct.unpack_from("<H", data, pe + 20)
-    table = pe + 24 + opt_size
-    for i in range(count):
-        at = table + 40 * i
-        name = data[at:at + 8].rstrip(b"\0").decode()
-        vsize, _, raw_size, raw_offset = struct.unpack_from("<IIII", data, at + 8)
-        yield at, name, raw_offset, min(vsize, raw_size)
+from uki_cases import section_table  # noqa: E402
 
 
 def main():
     src, dst, where = sys.argv[1:4]
     data = bytearray(open(src, "rb").read())
-    found = list(sections(data))
+    if data[:2] != b"MZ":
+        sys.exit(f"{src}: not a PE file")
+    found = section_table(data)
     if where == "table":
-        at, name, _, _ = found[-1]
+        at, name = found[-1][:2]
         offset = at + len(name) - 1
     else:
         match = [s for s in found if s[1] == where]
-        if not match or match[0][3] == 0:
+        sizes = [min(vsize, raw_size) for _, _, vsize, raw_size, _ in match]
+        if not match or sizes[0] == 0:
             sys.exit(f"{src}: no {where} section with data")
-        _, _, raw_offset, size = match[0]
-        offset = raw_offset + size // 2
+        offset = match[0][4] + sizes[0] // 2
     data[offset] ^= 0x20 if where == "table" else 0xFF
     if dst != "-":
         open(dst, "wb").write(data)

@@ -34,14 +34,23 @@ def pe_header(data):
     return pe, count, pe + 24 + opt_size
 
 
-def sections(data):
-    """{name: (header offset, VirtualSize, SizeOfRawData, PointerToRawData)}."""
+def section_table(data):
+    """[(header offset, name, VirtualSize, SizeOfRawData, PointerToRawData)], in table order."""
     _, count, table = pe_header(data)
-    found = {}
+    out = []
     for i in range(count):
         at = table + SECTION_HEADER_LEN * i
         name = data[at:at + 8].rstrip(b"\0").decode()
         vsize, _, raw_size, raw_offset = struct.unpack_from("<IIII", data, at + 8)
+        out.append((at, name, vsize, raw_size, raw_offset))
+    return out
+
+
+def sections(data):
+    """{name: (header offset, VirtualSize, SizeOfRawData, PointerToRawData)}, the first of a
+    name."""
+    found = {}
+    for at, name, vsize, raw_size, raw_offset in section_table(data):
         found.setdefault(name, (at, vsize, raw_size, raw_offset))
     return found
 
