@@ -71,7 +71,7 @@ check: kernel
 	@scripts/check.sh
 
 clean:
-	rm -rf build/obj build/artifacts build/guest build/logs build/patches build/cargo build/fuzz/target build/uki \
+	rm -rf build/obj build/artifacts build/guest build/logs build/patches build/cargo build/fuzz/target build/uki build/uki-firmware \
 		build/fuzz/decompress/{6,7}.*/
 
 distclean:

@@ -93,7 +93,9 @@ stub=$tools/usr/lib/systemd/boot/efi/linuxaa64.efi.stub
 # anything a caller passes in the tests, so the second kernel can tell them apart.
 work=$build/uki
 [ -z "$stage2" ] || work=$build/uki/stage2
-[ -z "$firmware" ] || work=$build/uki/firmware
+# Not under build/uki, which every plain run starts afresh: sign-secureboot.sh
+# keeps the firmware UKIs while their inputs are unchanged.
+[ -z "$firmware" ] || work=$build/uki-firmware/work
 rm -rf "$work" && mkdir -p "$work/root"
 echo "zboot-kexec-rs UKI initrd" >"$work/root/uki-initrd"
 touch -d @0 "$work/root/uki-initrd" "$work/root"

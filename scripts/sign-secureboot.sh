@@ -59,8 +59,9 @@ for z in "${zboots[@]}" vmlinuz-gzip.efi vmlinuz-zstd.efi uki-zstd.efi; do
 	sign "$artifacts/$z" "$artifacts/${z%.efi}.db-signed.efi"
 done
 for z in "${zboots[@]}"; do
-	uki=$build/uki/uki-$z
-	if ! [ "$uki" -nt "$artifacts/$z" ] || ! [ "$uki" -nt "$top/scripts/make-uki.sh" ]; then
+	uki=$build/uki-firmware/uki-$z
+	if ! [ "$uki" -nt "$artifacts/$z" ] || ! [ "$uki" -nt "$top/scripts/make-uki.sh" ] ||
+		! [ "$uki" -nt "$build/tools/ukify/versions" ]; then
 		"$top/scripts/make-uki.sh" --firmware "$artifacts/$z" "$uki"
 	fi
 	sign "$uki" "$artifacts/uki-${z%.efi}.db-signed.efi"
